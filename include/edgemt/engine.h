@@ -1,0 +1,72 @@
+// edgemt's public API: load a model directory once, classify text with any of its tasks.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace edgemt {
+
+class AlbertModel;
+struct ModelDir;
+namespace text {
+class Tokenizer;
+}
+
+struct EngineOptions {
+  int threads = 0;  // 0: the OpenMP default (all cores)
+};
+
+struct Prediction {
+  std::string task;
+  int label_id = -1;             // classification
+  std::string label;             // classification
+  std::vector<float> probs;      // [C] classification
+  std::optional<float> score;    // regression
+  std::vector<float> logits;     // [C]
+  int exit_layer = 0;            // layers run (early exit comes with task packs)
+  int layers = 0;                // L
+  float entropy = 0.0f;          // nats, of the final distribution
+  int tokens = 0;                // T after truncation, specials included
+  double latency_ms = 0.0;
+};
+
+struct TextInput {
+  std::string text;
+  std::optional<std::string> text_pair;
+};
+
+class Engine {
+ public:
+  // Throws edgemt::Error naming the file, tensor or field that is wrong.
+  explicit Engine(const std::filesystem::path& model_dir, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  std::vector<std::string> tasks() const;
+  // max_length 0: the model's max_position_embeddings. Thread-safe.
+  Prediction classify(std::string_view task, std::string_view text, std::optional<std::string_view> text_pair = {},
+                      size_t max_length = 0) const;
+  std::vector<Prediction> classify_batch(std::string_view task, const std::vector<TextInput>& inputs,
+                                         size_t max_length = 0) const;
+  // Things worth telling the user at load time (e.g. tensors in the file that the model does not use).
+  const std::vector<std::string>& warnings() const;
+
+  // Internals for the CLI's dump/info/bench.
+  const AlbertModel& model() const;
+  const text::Tokenizer& tokenizer() const;
+  const ModelDir& model_dir() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Sets the thread count of every parallel kernel (process-wide).
+void set_num_threads(int threads);
+
+}  // namespace edgemt

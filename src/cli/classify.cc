@@ -1,0 +1,68 @@
+// edgemt classify: one text (or pair) through a task; human-readable or one JSON object.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/error.h"
+#include "edgemt/engine.h"
+
+namespace edgemt::cli {
+
+void add_classify(CLI::App& app, Run& run) {
+  struct Opts {
+    std::string model, task, text, text_pair;
+    bool json = false;
+    size_t max_length = 0;
+    int threads = 0;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("classify", "Classify a text (or a text pair) with one task of a model");
+  sub->add_option("--model", o->model, "Model directory (default: the bundled model)");
+  sub->add_option("--task", o->task, "Task name (default: the model's only task)");
+  sub->add_flag("--json", o->json, "Print one JSON object");
+  sub->add_option("--max-length", o->max_length, "Truncate to N tokens, specials included")->check(CLI::Range(2, 1 << 20));
+  sub->add_option("--threads", o->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
+  sub->add_option("TEXT", o->text, "Text to classify")->required();
+  sub->add_option("TEXT_B", o->text_pair, "Second text of a pair");
+  sub->callback([&run, o, sub] {
+    run = [o, sub] {
+      Engine engine(o->model.empty() ? default_model_dir() : o->model, {.threads = o->threads});
+      print_warnings(engine);
+      std::string task = o->task;
+      if (task.empty()) {
+        const auto tasks = engine.tasks();
+        if (tasks.size() != 1)
+          throw Error("the model has " + std::to_string(tasks.size()) + " tasks; choose one with --task");
+        task = tasks[0];
+      }
+      const bool pair = sub->count("TEXT_B") > 0;
+      const Prediction p = engine.classify(task, o->text, pair ? std::optional<std::string_view>(o->text_pair) : std::nullopt,
+                                           o->max_length);
+      if (o->json) {
+        nlohmann::json j = {{"task", p.task}, {"exit_layer", p.exit_layer}, {"entropy", p.entropy},
+                            {"tokens", p.tokens}, {"latency_ms", p.latency_ms}};
+        if (p.score) {
+          j["score"] = *p.score;
+        } else {
+          j["label"] = p.label;
+          j["label_id"] = p.label_id;
+          j["probs"] = p.probs;
+        }
+        std::cout << j.dump() << "\n";
+        return;
+      }
+      if (p.score) {
+        std::printf("%s: score %.4f   (%d tokens, %d/%d layers, %.1f ms)\n", p.task.c_str(), *p.score, p.tokens,
+                    p.exit_layer, p.layers, p.latency_ms);
+      } else {
+        std::printf("%s: %s   p=%.3f   (%d tokens, %d/%d layers, entropy %.3f, %.1f ms)\n", p.task.c_str(),
+                    p.label.c_str(), p.probs[static_cast<size_t>(p.label_id)], p.tokens, p.exit_layer, p.layers,
+                    p.entropy, p.latency_ms);
+      }
+    };
+  });
+}
+
+}  // namespace edgemt::cli

@@ -1,0 +1,17 @@
+// The edgemt subcommands: each registers its options on the CLI11 app and sets what to run.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace edgemt::cli {
+
+using Run = std::function<void()>;  // throws edgemt::Error on failure
+
+void add_classify(CLI::App& app, Run& run);
+void add_dump(CLI::App& app, Run& run);
+void add_info(CLI::App& app, Run& run);
+void add_bench(CLI::App& app, Run& run);
+
+}  // namespace edgemt::cli

@@ -1,0 +1,77 @@
+// edgemt dump: every intermediate the golden tests compare, written as safetensors.
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/error.h"
+#include "edgemt/engine.h"
+#include "formats/model_dir.h"
+#include "formats/safetensors.h"
+#include "model/albert.h"
+#include "text/tokenizer.h"
+
+namespace edgemt::cli {
+
+namespace {
+
+template <typename T>
+std::span<const std::byte> bytes_of(const std::vector<T>& v) {
+  return std::as_bytes(std::span<const T>(v));
+}
+
+}  // namespace
+
+void add_dump(CLI::App& app, Run& run) {
+  struct Opts {
+    std::string model, task, out, text, text_pair;
+    size_t max_length = 0;
+    int threads = 0;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("dump", "Write token ids, every hidden state and the heads' outputs to safetensors");
+  sub->add_option("--model", o->model, "Model directory (default: the bundled model)");
+  sub->add_option("--task", o->task, "Task whose head to run (default: the model's classifier)");
+  sub->add_option("--out", o->out, "Output .safetensors file")->required();
+  sub->add_option("--max-length", o->max_length, "Truncate to N tokens, specials included")->check(CLI::Range(2, 1 << 20));
+  sub->add_option("--threads", o->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
+  sub->add_option("TEXT", o->text, "Text")->required();
+  sub->add_option("TEXT_B", o->text_pair, "Second text of a pair");
+  sub->callback([&run, o, sub] {
+    run = [o, sub] {
+      Engine engine(o->model.empty() ? default_model_dir() : o->model, {.threads = o->threads});
+      print_warnings(engine);
+      if (!o->task.empty()) {
+        const auto tasks = engine.tasks();
+        if (std::find(tasks.begin(), tasks.end(), o->task) == tasks.end())
+          throw Error("unknown task '" + o->task + "'");
+      }
+      const auto& cfg = engine.model_dir().config;
+      const size_t limit = o->max_length ? std::min<size_t>(o->max_length, cfg.max_position_embeddings)
+                                         : static_cast<size_t>(cfg.max_position_embeddings);
+      const bool pair = sub->count("TEXT_B") > 0;
+      auto enc = engine.tokenizer().encode(o->text, pair ? std::optional<std::string_view>(o->text_pair) : std::nullopt, limit);
+      std::vector<Sequence> batch{{enc.ids, enc.type_ids, {}}};
+      const bool mlm = engine.model().weights().mlm.has_value();
+      const ForwardOutput out = engine.model().forward(batch, {.keep_hidden_states = true, .mlm = mlm});
+
+      const auto T = static_cast<int64_t>(enc.ids.size());
+      const int64_t H = cfg.hidden_size;
+      std::vector<int64_t> ids(enc.ids.begin(), enc.ids.end()), types(enc.type_ids.begin(), enc.type_ids.end());
+      std::vector<TensorToWrite> tensors{{"input_ids", DType::I64, {T}, bytes_of(ids)},
+                                         {"token_type_ids", DType::I64, {T}, bytes_of(types)}};
+      std::vector<std::string> names;
+      for (size_t l = 0; l < out.hidden_states.size(); ++l) names.push_back("hidden." + std::to_string(l));
+      for (size_t l = 0; l < out.hidden_states.size(); ++l)
+        tensors.push_back({names[l], DType::F32, {T, H}, bytes_of(out.hidden_states[l])});
+      if (!out.pooled.empty()) tensors.push_back({"pooled", DType::F32, {H}, bytes_of(out.pooled)});
+      if (!out.logits.empty())
+        tensors.push_back({"logits", DType::F32, {static_cast<int64_t>(out.logits.size())}, bytes_of(out.logits)});
+      if (!out.mlm_logits.empty())
+        tensors.push_back({"mlm_logits", DType::F32, {T, cfg.vocab_size}, bytes_of(out.mlm_logits)});
+      write_safetensors(o->out, tensors, {{"format", "edgemt-dump"}});
+    };
+  });
+}
+
+}  // namespace edgemt::cli

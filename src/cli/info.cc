@@ -1,0 +1,90 @@
+// edgemt info: what a model directory holds — shape, tensors, parameters and bytes by region, tasks.
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/error.h"
+#include "edgemt/engine.h"
+#include "formats/model_dir.h"
+#include "formats/safetensors.h"
+
+namespace edgemt::cli {
+
+namespace {
+
+// Memory region of an HF ALBERT tensor name.
+std::string region_of(const std::string& name) {
+  if (name.find("embeddings.") != std::string::npos) return "embeddings";
+  if (name.find("encoder.") != std::string::npos) return "shared layers";
+  if (name.rfind("predictions.", 0) == 0) return "mlm head";
+  return "task head";  // pooler, classifier
+}
+
+}  // namespace
+
+void add_info(CLI::App& app, Run& run) {
+  struct Opts {
+    std::string model;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("info", "Describe a model: configuration, tensors, parameters, bytes by region, tasks");
+  sub->add_option("--model", o->model, "Model directory (default: the bundled model)");
+  sub->add_flag("--json", o->json, "Print one JSON object");
+  sub->callback([&run, o] {
+    run = [o] {
+      Engine engine(o->model.empty() ? default_model_dir() : o->model);
+      print_warnings(engine);
+      const ModelDir& d = engine.model_dir();
+      const AlbertConfig& c = d.config;
+      SafetensorsFile file(d.weights_path);
+      struct Region {
+        size_t tensors = 0, params = 0, bytes = 0;
+      };
+      std::map<std::string, Region> regions;
+      Region total;
+      for (const auto& t : file.tensors()) {
+        Region& r = regions[region_of(t.name)];
+        for (Region* x : {&r, &total}) {
+          x->tensors += 1;
+          x->params += t.numel();
+          x->bytes += t.nbytes;
+        }
+      }
+      if (o->json) {
+        nlohmann::json j = {{"model", d.root.string()},
+                            {"config", {{"vocab_size", c.vocab_size}, {"embedding_size", c.embedding_size},
+                                        {"hidden_size", c.hidden_size}, {"num_hidden_layers", c.num_hidden_layers},
+                                        {"num_hidden_groups", c.num_hidden_groups}, {"inner_group_num", c.inner_group_num},
+                                        {"num_attention_heads", c.num_attention_heads},
+                                        {"intermediate_size", c.intermediate_size}, {"hidden_act", c.hidden_act_name},
+                                        {"max_position_embeddings", c.max_position_embeddings}}},
+                            {"tensors", total.tensors}, {"parameters", total.params}, {"bytes", total.bytes},
+                            {"tasks", engine.tasks()}};
+        for (const auto& [name, r] : regions)
+          j["regions"][name] = {{"tensors", r.tensors}, {"parameters", r.params}, {"bytes", r.bytes}};
+        std::cout << j.dump() << "\n";
+        return;
+      }
+      std::printf("model      %s\n", d.root.c_str());
+      std::printf("shape      V %d  E %d  H %d  I %d  heads %d  layers %d (groups %d × inner %d)  act %s  positions %d\n",
+                  c.vocab_size, c.embedding_size, c.hidden_size, c.intermediate_size, c.num_attention_heads,
+                  c.num_hidden_layers, c.num_hidden_groups, c.inner_group_num, c.hidden_act_name.c_str(),
+                  c.max_position_embeddings);
+      std::printf("\n%-14s %8s %12s %12s\n", "region", "tensors", "parameters", "bytes");
+      for (const auto& [name, r] : regions) std::printf("%-14s %8zu %12zu %12zu\n", name.c_str(), r.tensors, r.params, r.bytes);
+      std::printf("%-14s %8zu %12zu %12zu\n", "total", total.tensors, total.params, total.bytes);
+      std::printf("\ntasks      ");
+      const auto tasks = engine.tasks();
+      if (tasks.empty()) std::printf("none (no classifier)");
+      for (const auto& t : tasks)
+        std::printf("%s (%d labels%s) ", t.c_str(), c.num_labels, c.is_regression() ? ", regression" : "");
+      std::printf("\n");
+    };
+  });
+}
+
+}  // namespace edgemt::cli
