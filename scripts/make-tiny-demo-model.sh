@@ -117,7 +117,7 @@ cmd_install() {
   local out="${1:?OUT_DIR}" model_dir="${2:-models/albert-tiny-sst2}"
   for f in config.json model.safetensors dev_predictions.json; do
     [ -f "$out/model/$f" ] || die "no $out/model/$f"
-    cp "$out/model/$f" "$model_dir/$f"
+    install -m 644 "$out/model/$f" "$model_dir/$f"
   done
   du -b "$model_dir"/*
   echo "install: total $(du -cb "$model_dir"/* | tail -1 | cut -f1) bytes (limit 3 MB)"

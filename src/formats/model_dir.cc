@@ -44,7 +44,7 @@ ModelDir open_model_dir(const fs::path& root) {
   d.root = root;
   d.config_path = require_file(root, "config.json", "config.json (HF AlbertConfig)");
   d.weights_path = require_file(root, "model.safetensors", "model.safetensors");
-  d.spiece_path = require_file(root, "spiece.model", "SentencePiece model spiece.model");
+  d.spiece_path = root / "spiece.model";  // optional: only text input needs it (bench feeds ids)
   d.config = load_albert_config(d.config_path);
   d.tokenizer = read_tokenizer_settings(root);
   return d;

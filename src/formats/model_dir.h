@@ -17,7 +17,7 @@ struct ModelDir {
   std::filesystem::path root;
   std::filesystem::path config_path;
   std::filesystem::path weights_path;
-  std::filesystem::path spiece_path;
+  std::filesystem::path spiece_path;  // may not exist: a model can run on ids alone
   AlbertConfig config;
   TokenizerSettings tokenizer;
 };

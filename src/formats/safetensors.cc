@@ -166,7 +166,10 @@ std::span<const std::byte> SafetensorsFile::data(const TensorInfo& t) const { re
 
 void write_file_atomic(const fs::path& path, std::span<const std::byte> bytes) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  std::string name = path.filename().string();
+  name.insert(0, 1, '.');
+  name.append(".tmp-XXXXXX");
+  std::string tmpl = (dir / name).string();
   const int fd = ::mkstemp(tmpl.data());
   if (fd < 0) fail(path, std::string("cannot create a temporary file beside it: ") + std::strerror(errno));
   size_t done = 0;

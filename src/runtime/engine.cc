@@ -21,22 +21,24 @@ struct Engine::Impl {
   ModelDir dir;
   LoadedWeights weights;
   AlbertModel model;
-  text::Tokenizer tokenizer;
+  std::optional<text::Tokenizer> tokenizer;  // absent when the directory has no spiece.model
   std::vector<std::string> warnings;
 
   explicit Impl(ModelDir d)
       : dir(std::move(d)),
         weights(dir.weights_path, dir.config),
-        model(dir.config, weights.weights()),
-        tokenizer(dir.spiece_path, text::TokenizerOptions{.lowercase = dir.tokenizer.lowercase,
-                                                          .keep_accents = dir.tokenizer.keep_accents}) {
+        model(dir.config, weights.weights()) {
+    std::error_code ec;
+    if (std::filesystem::exists(dir.spiece_path, ec))
+      tokenizer.emplace(dir.spiece_path, text::TokenizerOptions{.lowercase = dir.tokenizer.lowercase,
+                                                                .keep_accents = dir.tokenizer.keep_accents});
     if (!weights.unused().empty()) {
       std::string list;
       for (const auto& n : weights.unused()) list += (list.empty() ? "" : ", ") + n;
       warnings.push_back(dir.weights_path.string() + ": tensors not used by the model: " + list);
     }
-    if (tokenizer.vocab_size() != static_cast<size_t>(dir.config.vocab_size))
-      throw Error(dir.spiece_path.string() + ": " + std::to_string(tokenizer.vocab_size()) +
+    if (tokenizer && tokenizer->vocab_size() != static_cast<size_t>(dir.config.vocab_size))
+      throw Error(dir.spiece_path.string() + ": " + std::to_string(tokenizer->vocab_size()) +
                   " pieces, but config.json vocab_size is " + std::to_string(dir.config.vocab_size));
   }
 };
@@ -77,7 +79,7 @@ std::vector<Prediction> Engine::classify_batch(std::string_view task, const std:
   const auto start = std::chrono::steady_clock::now();
   std::vector<Sequence> batch;
   for (const auto& in : inputs) {
-    auto enc = impl_->tokenizer.encode(in.text, in.text_pair ? std::optional<std::string_view>(*in.text_pair) : std::nullopt, limit);
+    auto enc = tokenizer().encode(in.text, in.text_pair ? std::optional<std::string_view>(*in.text_pair) : std::nullopt, limit);
     batch.push_back({std::move(enc.ids), std::move(enc.type_ids), {}});
   }
   const ForwardOutput out = impl_->model.forward(batch);
@@ -97,7 +99,10 @@ std::vector<Prediction> Engine::classify_batch(std::string_view task, const std:
 
 const std::vector<std::string>& Engine::warnings() const { return impl_->warnings; }
 const AlbertModel& Engine::model() const { return impl_->model; }
-const text::Tokenizer& Engine::tokenizer() const { return impl_->tokenizer; }
+const text::Tokenizer& Engine::tokenizer() const {
+  if (!impl_->tokenizer) throw Error(impl_->dir.spiece_path.string() + ": missing SentencePiece model spiece.model");
+  return *impl_->tokenizer;
+}
 const ModelDir& Engine::model_dir() const { return impl_->dir; }
 
 }  // namespace edgemt

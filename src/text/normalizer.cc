@@ -87,7 +87,7 @@ PrecompiledCharsMap::PrecompiledCharsMap(std::string_view blob) {
   if (blob.empty()) return;
   if (blob.size() < 4) throw Error("precompiled_charsmap is malformed: " + std::to_string(blob.size()) + " bytes");
   const size_t trie_bytes = read_le32(blob, 0);
-  if (trie_bytes < 4 || trie_bytes > blob.size() - 4)
+  if (trie_bytes < 4 || trie_bytes % 4 != 0 || trie_bytes > blob.size() - 4)
     throw Error("precompiled_charsmap is malformed: trie of " + std::to_string(trie_bytes) + " bytes in a blob of " +
                 std::to_string(blob.size()));
   units_.resize(trie_bytes / 4);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <tuple>
 
 #include <sentencepiece_processor.h>
 
@@ -19,7 +20,7 @@ namespace edgemt::text {
 namespace {
 
 // Piece types of sentencepiece_model.proto (the header is not installed, so the enum is here).
-enum PieceType : uint64_t { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4 };
+enum PieceType : uint64_t { kNormal = 1, kControl = 3, kUserDefined = 4 };
 
 // What libsentencepiece does not expose: each piece's type and the normaliser's charsmap.
 struct ProtoExtras {
@@ -27,78 +28,62 @@ struct ProtoExtras {
   std::string charsmap;
 };
 
-// Minimal protobuf wire-format reader; libsentencepiece has already validated the message.
-class WireReader {
- public:
-  explicit WireReader(std::string_view data) : data_(data) {}
-  bool done() const { return pos_ >= data_.size(); }
-  uint64_t varint() {
+// Walks one protobuf message, calling visit(field number, varint value, bytes) for each field
+// (bytes only for length-delimited ones). libsentencepiece has already validated the message.
+template <class Visit>
+void walk_proto(std::string_view msg, Visit&& visit) {
+  size_t pos = 0;
+  const auto take = [&](uint64_t n) {
+    if (n > msg.size() - pos) throw Error("truncated protobuf field");
+    pos += n;
+    return msg.substr(pos - n, n);
+  };
+  const auto varint = [&] {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-      need(1);
-      const auto b = static_cast<unsigned char>(data_[pos_++]);
+      const auto b = static_cast<unsigned char>(take(1)[0]);
       v |= uint64_t{b & 0x7Fu} << shift;
       if ((b & 0x80) == 0) return v;
     }
-    throw Error("varint too long");
+    throw Error("protobuf varint too long");
+  };
+  while (pos < msg.size()) {
+    const uint64_t key = varint();
+    uint64_t value = 0;
+    std::string_view bytes;
+    switch (key & 7) {
+      case 0: value = varint(); break;
+      case 1: take(8); break;
+      case 2: bytes = take(varint()); break;
+      case 5: take(4); break;
+      default: throw Error("unsupported protobuf wire type " + std::to_string(key & 7));
+    }
+    visit(key >> 3, value, bytes);
   }
-  std::string_view bytes() {
-    const uint64_t n = varint();
-    need(n);
-    const std::string_view s = data_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  void skip(uint64_t wire_type) {
-    if (wire_type == 0) varint();
-    else if (wire_type == 1) advance(8);
-    else if (wire_type == 2) bytes();
-    else if (wire_type == 5) advance(4);
-    else throw Error("unsupported wire type " + std::to_string(wire_type));
-  }
-
- private:
-  void need(uint64_t n) const {
-    if (n > data_.size() - pos_) throw Error("truncated protobuf field");
-  }
-  void advance(size_t n) {
-    need(n);
-    pos_ += n;
-  }
-  std::string_view data_;
-  size_t pos_ = 0;
-};
+}
 
 // ModelProto: 1 = repeated SentencePiece {1 piece, 2 score, 3 type}, 3 = NormalizerSpec
 // {2 precompiled_charsmap}. A repeated singular field merges, so the last charsmap wins.
 ProtoExtras read_proto_extras(std::string_view model) {
   ProtoExtras out;
-  for (WireReader r(model); !r.done();) {
-    const uint64_t key = r.varint();
-    if (key == (1 << 3 | 2)) {
+  walk_proto(model, [&](uint64_t field, uint64_t, std::string_view bytes) {
+    if (field == 1) {
       uint64_t type = kNormal;
-      for (WireReader p(r.bytes()); !p.done();) {
-        const uint64_t k = p.varint();
-        if (k == (3 << 3 | 0)) type = p.varint();
-        else p.skip(k & 7);
-      }
+      walk_proto(bytes, [&](uint64_t f, uint64_t v, std::string_view) { type = f == 3 ? v : type; });
       out.piece_types.push_back(type);
-    } else if (key == (3 << 3 | 2)) {
-      for (WireReader n(r.bytes()); !n.done();) {
-        const uint64_t k = n.varint();
-        if (k == (2 << 3 | 2)) out.charsmap = std::string(n.bytes());
-        else n.skip(k & 7);
-      }
-    } else {
-      r.skip(key & 7);
+    } else if (field == 3) {
+      walk_proto(bytes, [&](uint64_t f, uint64_t, std::string_view b) {
+        if (f == 2) out.charsmap = std::string(b);
+      });
     }
-  }
+  });
   return out;
 }
 
 std::string read_file(const std::filesystem::path& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error("no such file");
+  if (!std::filesystem::exists(path, ec)) throw Error("no such file");
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error("not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(std::strerror(errno));
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -138,7 +123,8 @@ Tokenizer::Tokenizer(const std::filesystem::path& spiece_model, TokenizerOptions
     fail(e.what());
   }
   sentencepiece::SentencePieceProcessor sp;
-  if (const auto status = sp.LoadFromSerializedProto(bytes); !status.ok()) fail(status.ToString());
+  if (const auto status = sp.LoadFromSerializedProto(bytes); !status.ok())
+    fail("not a valid model (libsentencepiece: " + status.ToString() + ")");
   ProtoExtras extras;
   try {
     extras = read_proto_extras(bytes);
@@ -150,16 +136,15 @@ Tokenizer::Tokenizer(const std::filesystem::path& spiece_model, TokenizerOptions
   if (extras.piece_types.size() != static_cast<size_t>(size))
     fail("found " + std::to_string(extras.piece_types.size()) + " pieces, libsentencepiece reports " +
          std::to_string(size));
-
   double min_score = std::numeric_limits<double>::infinity();
   trie_piece_.push_back(-1);
-  std::unordered_map<std::string_view, int32_t> ids;
   for (int32_t id = 0; id < size; ++id) {
     pieces_.push_back(sp.IdToPiece(id));
     scores_.push_back(sp.GetScore(id));  // float widened exactly, as HF reads it from JSON
     min_score = std::min(min_score, scores_.back());
     const uint64_t type = extras.piece_types[id];
-    if (type == kControl || type == kUnknown || type == kUserDefined) added_tokens_.emplace_back(pieces_.back(), id);
+    if ((type == kControl || type == kUserDefined) && !pieces_.back().empty())  // "" would match forever
+      added_tokens_.emplace_back(pieces_.back(), id);
     int32_t node = 0;
     for (const char c : pieces_.back()) {
       const uint64_t edge = uint64_t(node) << 8 | static_cast<unsigned char>(c);
@@ -169,18 +154,19 @@ Tokenizer::Tokenizer(const std::filesystem::path& spiece_model, TokenizerOptions
     }
     if (node != 0) trie_piece_[node] = id;  // a repeated piece maps to its last id, as in HF
   }
+  std::unordered_map<std::string_view, int32_t> ids;  // views into pieces_, complete by now
   for (int32_t id = 0; id < size; ++id) ids[pieces_[id]] = id;
   unk_score_ = min_score - 10.0;
+  // transformers also registers its named special tokens, whatever their piece type (a
+  // duplicate entry is harmless: both match the same text and give the same id).
+  for (const char* name : {"<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]"})
+    if (const auto it = ids.find(name); it != ids.end()) added_tokens_.emplace_back(name, it->second);
   std::stable_sort(added_tokens_.begin(), added_tokens_.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-  std::erase_if(added_tokens_, [](const auto& t) { return t.first.empty(); });
-
   const auto find = [&](std::string_view piece) { return ids.contains(piece) ? ids.at(piece) : -1; };
-  unk_id_ = sp.unk_id();
-  pad_id_ = find("<pad>");
-  cls_id_ = find("[CLS]");
-  sep_id_ = find("[SEP]");
-  mask_id_ = find("[MASK]");
+  unk_id_ = sp.unk_id();  // HF hard-codes 1, which is where ALBERT models keep <unk>
+  std::tie(pad_id_, cls_id_, sep_id_, mask_id_) =
+      std::tuple(find("<pad>"), find("[CLS]"), find("[SEP]"), find("[MASK]"));
   if (cls_id_ < 0 || sep_id_ < 0)
     throw Error(where + ": SentencePiece model has no " + (cls_id_ < 0 ? "[CLS]" : "[SEP]") +
                 " piece; ALBERT inputs need [CLS] and [SEP]");
@@ -194,8 +180,13 @@ std::string Tokenizer::piece(int32_t id) const {
 }
 
 std::vector<int32_t> Tokenizer::tokenize(std::string_view text) const {
+  return tokenize_up_to(text, std::numeric_limits<size_t>::max());
+}
+
+std::vector<int32_t> Tokenizer::tokenize_up_to(std::string_view text, size_t limit) const {
   require_valid_utf8(text);
   std::vector<int32_t> ids;
+  bool stopped = false;
   // Leftmost-longest scan for added tokens on the raw bytes; a token is valid UTF-8, so it can
   // only match at a code point boundary.
   size_t segment_start = 0;
@@ -206,24 +197,31 @@ std::vector<int32_t> Tokenizer::tokenize(std::string_view text) const {
       ++pos;
       continue;
     }
-    encode_segment(text.substr(segment_start, pos - segment_start), ids);
+    encode_segment(text.substr(segment_start, pos - segment_start), limit, stopped, ids);
+    if (stopped) return ids;
     ids.push_back(hit->second);
     pos += hit->first.size();
     segment_start = pos;
   }
-  encode_segment(text.substr(segment_start), ids);
+  encode_segment(text.substr(segment_start), limit, stopped, ids);
   return ids;
 }
 
-void Tokenizer::encode_segment(std::string_view raw, std::vector<int32_t>& ids) const {
+void Tokenizer::encode_segment(std::string_view raw, size_t limit, bool& stopped, std::vector<int32_t>& ids) const {
   if (raw.empty()) return;
   const std::string normalized = charsmap_.apply(normalize_albert(raw, normalizer_options_));
-  for (const std::string& word : pre_tokenize(normalized)) viterbi(word, ids);
+  for (const std::string& word : pre_tokenize(normalized)) {
+    viterbi(word, ids);
+    if (ids.size() >= limit) {
+      stopped = true;
+      return;
+    }
+  }
 }
 
 void Tokenizer::viterbi(std::string_view word, std::vector<int32_t>& ids) const {
   // best[e]: best path over word[0, e); HF's encode_optimized, scores summed in double.
-  struct Node {
+  struct Node {  // start == npos: no path reaches this byte yet
     int32_t id = -1;
     double score = 0;
     size_t start = std::string_view::npos;
@@ -271,8 +269,11 @@ Encoding Tokenizer::encode(std::string_view text, std::optional<std::string_view
   if (max_length < specials)
     throw Error("max_length " + std::to_string(max_length) + " is too small: " +
                 (is_pair ? "[CLS] A [SEP] B [SEP] needs at least 3" : "[CLS] A [SEP] needs at least 2"));
-  std::vector<int32_t> a = tokenize(text);
-  std::vector<int32_t> b = is_pair ? tokenize(*text_pair) : std::vector<int32_t>{};
+  // HF tokenizers (since its "early exit for truncation") drops every split (pre-token or added
+  // token) after the first pre-token that leaves a sequence with >= max_length pieces; for a pair,
+  // those cut lengths, not the full ones, decide which side is the longer below.
+  std::vector<int32_t> a = tokenize_up_to(text, max_length);
+  std::vector<int32_t> b = is_pair ? tokenize_up_to(*text_pair, max_length) : std::vector<int32_t>{};
   const size_t budget = max_length - specials;
   const auto [keep_a, keep_b] = is_pair ? longest_first(a.size(), b.size(), budget)
                                         : std::pair<size_t, size_t>{std::min(a.size(), budget), 0};

@@ -55,8 +55,12 @@ class Tokenizer {
   std::string piece(int32_t id) const;
 
  private:
-  // Normalise, pre-tokenise and Viterbi-segment text that holds no added token.
-  void encode_segment(std::string_view raw, std::vector<int32_t>& ids) const;
+  // tokenize(), but stops right after the first pre-token that leaves ids with >= limit pieces
+  // (HF only checks after running the model, never after an added token).
+  std::vector<int32_t> tokenize_up_to(std::string_view text, size_t limit) const;
+  // Normalise, pre-tokenise and Viterbi-segment text that holds no added token; sets `stopped`
+  // when the limit is reached.
+  void encode_segment(std::string_view raw, size_t limit, bool& stopped, std::vector<int32_t>& ids) const;
   // Best unigram segmentation of one pre-token, unknown runs fused into one unk id.
   void viterbi(std::string_view word, std::vector<int32_t>& ids) const;
 
@@ -68,8 +72,8 @@ class Tokenizer {
   // Byte trie over every piece (HF's Unigram matches control and user pieces too).
   std::unordered_map<uint64_t, int32_t> trie_edges_;  // (node << 8 | byte) -> child node
   std::vector<int32_t> trie_piece_;                   // node -> piece id or -1
-  // Control, unknown and user-defined pieces, matched on the raw text before normalising,
-  // longest first (HF's AddedVocabulary, leftmost-longest).
+  // Control and user-defined pieces plus <pad> <unk> [CLS] [SEP] [MASK], matched on the raw text
+  // before normalising, longest first (HF's AddedVocabulary, leftmost-longest).
   std::vector<std::pair<std::string, int32_t>> added_tokens_;
   int32_t pad_id_ = -1, unk_id_ = -1, cls_id_ = -1, sep_id_ = -1, mask_id_ = -1;
 };
