@@ -49,7 +49,7 @@ RESULTS_DIR=${RESULTS_DIR:-$REPO/bench/results}
 for v in ROUNDS ITERS WARMUP; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer"
 done
-[ "$ROUNDS" -ge 1 ] && [ "$ITERS" -ge 1 ] || die "ROUNDS and ITERS must be >= 1"
+if [ "$ROUNDS" -lt 1 ] || [ "$ITERS" -lt 1 ]; then die "ROUNDS and ITERS must be >= 1"; fi
 
 command -v node >/dev/null || die "node not found (Node 20+ is needed for the ORT side)"
 command -v npm >/dev/null || die "npm not found"
@@ -161,7 +161,8 @@ for threads in $THREADS; do
 done
 
 # ---- results -----------------------------------------------------------------------------------
-export BENCH_PERF_DIR=$PERF_DIR BENCH_EDGEMT=$EDGEMT BENCH_ORT_MODEL_FILE=$(basename "$ORT_MODEL_FILE")
+BENCH_ORT_MODEL_FILE=$(basename "$ORT_MODEL_FILE")
+export BENCH_PERF_DIR=$PERF_DIR BENCH_EDGEMT=$EDGEMT BENCH_ORT_MODEL_FILE
 export BENCH_ORT_VARIANT=${ORT_MODEL:-fp32} BENCH_ORT_VERSION=$ORT_PIN
 export BENCH_ROUNDS=$ROUNDS BENCH_ITERS=$ITERS BENCH_WARMUP=$WARMUP
 cd "$REPO"

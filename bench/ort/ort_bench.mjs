@@ -158,15 +158,15 @@ async function runCheck(opts) {
   if (got.length !== want.length) {
     die(`logits length ${got.length} != reference ${want.length}`);
   }
-  // Relative error per logit, floored denominator so a logit near 0 cannot blow it up:
-  //   rel_i = |got_i - want_i| / max(|want_i|, 1e-6)
+  // Same definition as `edgemt bench --check`: max_i |got_i - want_i| / max_i |want_i|
+  // (normalised by the largest reference logit, so a logit near 0 cannot blow it up).
   let maxAbs = 0;
-  let maxRel = 0;
+  let maxRef = 0;
   for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i] - want[i]);
-    maxAbs = Math.max(maxAbs, d);
-    maxRel = Math.max(maxRel, d / Math.max(Math.abs(want[i]), 1e-6));
+    maxAbs = Math.max(maxAbs, Math.abs(got[i] - want[i]));
+    maxRef = Math.max(maxRef, Math.abs(want[i]));
   }
+  const maxRel = maxAbs / Math.max(maxRef, 1e-12);
   const ok = maxRel <= opts.tol;
   process.stdout.write(JSON.stringify({
     runtime: 'onnxruntime', ort_version: VERSION, model: basename(opts.model),

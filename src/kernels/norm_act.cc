@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/fast_math.h"
+
 namespace edgemt::ops {
 
 void layer_norm(const float* x, const float* residual, int M, int N, const float* gamma, const float* beta,
@@ -34,22 +36,22 @@ void layer_norm(const float* x, const float* residual, int M, int N, const float
 void activate(Activation act, float* x, long n) {
   switch (act) {
     case Activation::Gelu:
-#pragma omp parallel for schedule(static) if (n >= 65536)
-      for (long i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
+#pragma omp parallel for simd schedule(static) if (n >= 65536)
+      for (long i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + erf_approx(x[i] * 0.70710678118654752f));
       return;
     case Activation::GeluNew:
-#pragma omp parallel for schedule(static) if (n >= 65536)
+#pragma omp parallel for simd schedule(static) if (n >= 65536)
       for (long i = 0; i < n; ++i) {
         const float v = x[i];
-        x[i] = 0.5f * v * (1.0f + std::tanh(0.79788456080286536f * (v + 0.044715f * v * v * v)));
+        x[i] = 0.5f * v * (1.0f + tanh_approx(0.79788456080286536f * (v + 0.044715f * v * v * v)));
       }
       return;
     case Activation::Relu:
       for (long i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
       return;
     case Activation::Silu:
-#pragma omp parallel for schedule(static) if (n >= 65536)
-      for (long i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-x[i]));
+#pragma omp parallel for simd schedule(static) if (n >= 65536)
+      for (long i = 0; i < n; ++i) x[i] = x[i] / (1.0f + exp_approx(-x[i]));
       return;
   }
 }
@@ -64,8 +66,9 @@ void softmax_rows(float* x, int M, int N, int ld) {
       continue;
     }
     float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
     for (int j = 0; j < N; ++j) {
-      r[j] = std::exp(r[j] - mx);
+      r[j] = exp_approx(r[j] - mx);
       sum += r[j];
     }
     const float inv = 1.0f / sum;
@@ -74,7 +77,8 @@ void softmax_rows(float* x, int M, int N, int ld) {
 }
 
 void tanh_inplace(float* x, long n) {
-  for (long i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
+#pragma omp simd
+  for (long i = 0; i < n; ++i) x[i] = tanh_approx(x[i]);
 }
 
 }  // namespace edgemt::ops

@@ -36,9 +36,14 @@ std::string quote(const std::string& s) {
 
 Result run(const std::vector<std::string>& args) {
   static int n = 0;
-  const fs::path dir = testing::temp_dir("cli_run" + std::to_string(n++));
+  std::string name = "cli_run";
+  name += std::to_string(n++);
+  const fs::path dir = testing::temp_dir(name);
   std::string cmd = quote(testing::cli_path().string());
-  for (const auto& a : args) cmd += " " + quote(a);
+  for (const auto& a : args) {
+    cmd += ' ';
+    cmd += quote(a);
+  }
   cmd += " >" + quote((dir / "out").string()) + " 2>" + quote((dir / "err").string()) + " </dev/null";
   const int rc = std::system(cmd.c_str());
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir / "out"), slurp(dir / "err")};

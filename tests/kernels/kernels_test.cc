@@ -5,6 +5,7 @@
 #include <random>
 
 #include "kernels/attention.h"
+#include "kernels/fast_math.h"
 #include "kernels/linear.h"
 #include "kernels/norm_act.h"
 #include "kernels/ref/reference.h"
@@ -106,6 +107,31 @@ TEST(Kernels, AttentionMatchesReferenceOnPackedBatchesWithMasks) {
     SCOPED_TRACE(::testing::Message() << "NH " << NH << " DH " << DH << " N " << N);
     expect_close(fast, ref, 1e-5f);
   }
+}
+
+}  // namespace
+}  // namespace edgemt
+
+namespace edgemt {
+namespace {
+
+TEST(FastMath, ExpTanhErfAgreeWithLibm) {
+  double worst_exp = 0, worst_tanh = 0, worst_erf = 0;
+  for (float x = -87.0f; x <= 88.0f; x += 0.00731f) {
+    worst_exp = std::max(worst_exp, std::fabs(ops::exp_approx(x) / std::exp(static_cast<double>(x)) - 1.0));
+  }
+  for (float x = -20.0f; x <= 20.0f; x += 0.000917f) {
+    worst_tanh = std::max(worst_tanh, std::fabs(ops::tanh_approx(x) - std::tanh(static_cast<double>(x))));
+    worst_erf = std::max(worst_erf, std::fabs(ops::erf_approx(x) - std::erf(static_cast<double>(x))));
+  }
+  EXPECT_LT(worst_exp, 5e-7) << "relative";  // Taylor truncation 1.2e-7 + rounding
+  EXPECT_LT(worst_tanh, 3e-7) << "absolute";
+  // A&S 7.1.26 is 1.5e-7 in exact arithmetic; its fp32 evaluation adds a few ulp of 1. 1e-6 keeps
+  // gelu(x) = x·(1 + erf)/2 within 5e-7·|x| of exact, two orders inside the golden tolerance.
+  EXPECT_LT(worst_erf, 1e-6) << "absolute";
+  EXPECT_EQ(ops::exp_approx(-1000.0f), ops::exp_approx(-87.0f)) << "clamped, no NaN";
+  EXPECT_EQ(ops::tanh_approx(1000.0f), 1.0f);
+  EXPECT_EQ(ops::tanh_approx(-1000.0f), -1.0f);
 }
 
 }  // namespace
