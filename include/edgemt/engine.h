@@ -16,6 +16,14 @@ namespace text {
 class Tokenizer;
 }
 
+// What a task is: its labels (in id order) or regression, and the GLUE task it answers, if any.
+struct TaskInfo {
+  std::string name;
+  std::string glue_task;            // "sst2", "mnli", …; empty when the pack declares none
+  std::vector<std::string> labels;  // [C]; empty for regression
+  bool regression = false;
+};
+
 struct EngineOptions {
   int threads = 0;  // 0: the OpenMP default (all cores)
 };
@@ -48,6 +56,8 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   std::vector<std::string> tasks() const;
+  // Throws edgemt::Error for an unknown task, listing the known ones.
+  const TaskInfo& task_info(std::string_view task) const;
   // max_length 0: the model's max_position_embeddings. Thread-safe.
   Prediction classify(std::string_view task, std::string_view text, std::optional<std::string_view> text_pair = {},
                       size_t max_length = 0) const;

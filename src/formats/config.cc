@@ -87,6 +87,8 @@ AlbertConfig parse_albert_config(const json& j, const std::string& source) {
     if (!j["problem_type"].is_string()) bad(source, "problem_type", "must be a string");
     c.problem_type = j["problem_type"].get<std::string>();
   }
+  if (j.contains("finetuning_task") && j["finetuning_task"].is_string())
+    c.finetuning_task = j["finetuning_task"].get<std::string>();
   if (j.contains("architectures") && j["architectures"].is_array())
     for (const auto& a : j["architectures"])
       if (a.is_string()) c.architectures.push_back(a.get<std::string>());

@@ -31,6 +31,7 @@ struct AlbertConfig {
   std::string problem_type;             // "", "regression", "single_label_classification", ...
   std::vector<std::string> id2label;    // size num_labels
   std::vector<std::string> architectures;
+  std::string finetuning_task;          // HF's optional record of the task fine-tuned for
 
   int head_dim() const { return hidden_size / num_attention_heads; }           // DH
   int layers_per_group() const { return num_hidden_layers / num_hidden_groups; }

@@ -1,35 +1,38 @@
-// Engine: one backbone and tokenizer in memory; tasks answered from it. Until task packs exist,
-// a plain HF classifier checkpoint is the single task "default".
+// Engine: one backbone and tokenizer in memory; every task pack answered from the same encoder
+// pass. A plain HF classifier checkpoint is the single task "default".
 #include "edgemt/engine.h"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
+#include <map>
 
 #include "core/error.h"
 #include "formats/model_dir.h"
+#include "kernels/linear.h"
+#include "kernels/norm_act.h"
 #include "model/albert.h"
 #include "model/weights.h"
 #include "runtime/heads.h"
+#include "runtime/task_pack.h"
 #include "text/tokenizer.h"
 
 namespace edgemt {
+
+namespace fs = std::filesystem;
 
 struct Engine::Impl {
   ModelDir dir;
   LoadedWeights weights;
   AlbertModel model;
   std::optional<text::Tokenizer> tokenizer;  // absent when the directory has no spiece.model
+  std::map<std::string, TaskPack, std::less<>> tasks;
   std::vector<std::string> warnings;
 
-  explicit Impl(ModelDir d)
-      : dir(std::move(d)),
-        weights(dir.weights_path, dir.config),
-        model(dir.config, weights.weights()) {
+  explicit Impl(ModelDir d) : dir(std::move(d)), weights(dir.weights_path, dir.config), model(dir.config, weights.weights()) {
     std::error_code ec;
-    if (std::filesystem::exists(dir.spiece_path, ec))
+    if (fs::exists(dir.spiece_path, ec))
       tokenizer.emplace(dir.spiece_path, text::TokenizerOptions{.lowercase = dir.tokenizer.lowercase,
                                                                 .keep_accents = dir.tokenizer.keep_accents});
     if (!weights.unused().empty()) {
@@ -40,6 +43,25 @@ struct Engine::Impl {
     if (tokenizer && tokenizer->vocab_size() != static_cast<size_t>(dir.config.vocab_size))
       throw Error(dir.spiece_path.string() + ": " + std::to_string(tokenizer->vocab_size()) +
                   " pieces, but config.json vocab_size is " + std::to_string(dir.config.vocab_size));
+    if (auto t = default_task(dir.config, weights.weights())) tasks.emplace("default", std::move(*t));
+    if (fs::is_directory(dir.root / "tasks", ec)) {
+      std::vector<fs::path> packs;
+      for (const auto& e : fs::directory_iterator(dir.root / "tasks"))
+        if (e.is_directory()) packs.push_back(e.path());
+      std::sort(packs.begin(), packs.end());
+      for (const auto& p : packs) {
+        if (tasks.count(p.filename().string()))
+          throw Error(p.string() + ": task name '" + p.filename().string() + "' is already taken");
+        tasks.emplace(p.filename().string(), load_task_pack(p, dir.config));
+      }
+    }
+  }
+
+  const TaskPack& task(std::string_view name) const {
+    if (const auto it = tasks.find(name); it != tasks.end()) return it->second;
+    std::string list;
+    for (const auto& [n, t] : tasks) list += (list.empty() ? "" : ", ") + n;
+    throw Error("unknown task '" + std::string(name) + "' (this model has: " + (list.empty() ? "none" : list) + ")");
   }
 };
 
@@ -47,7 +69,7 @@ void set_num_threads(int threads) {
   if (threads > 0) omp_set_num_threads(threads);
 }
 
-Engine::Engine(const std::filesystem::path& model_dir, EngineOptions options) {
+Engine::Engine(const fs::path& model_dir, EngineOptions options) {
   set_num_threads(options.threads);
   impl_ = std::make_unique<Impl>(open_model_dir(model_dir));
 }
@@ -55,9 +77,12 @@ Engine::Engine(const std::filesystem::path& model_dir, EngineOptions options) {
 Engine::~Engine() = default;
 
 std::vector<std::string> Engine::tasks() const {
-  if (impl_->weights.weights().classifier) return {"default"};
-  return {};
+  std::vector<std::string> names;
+  for (const auto& [n, t] : impl_->tasks) names.push_back(n);
+  return names;
 }
+
+const TaskInfo& Engine::task_info(std::string_view task) const { return impl_->task(task).info; }
 
 Prediction Engine::classify(std::string_view task, std::string_view text, std::optional<std::string_view> text_pair,
                             size_t max_length) const {
@@ -65,15 +90,10 @@ Prediction Engine::classify(std::string_view task, std::string_view text, std::o
   return classify_batch(task, {in}, max_length).front();
 }
 
-std::vector<Prediction> Engine::classify_batch(std::string_view task, const std::vector<TextInput>& inputs,
+std::vector<Prediction> Engine::classify_batch(std::string_view task_name, const std::vector<TextInput>& inputs,
                                                size_t max_length) const {
+  const TaskPack& task = impl_->task(task_name);
   const auto& cfg = impl_->dir.config;
-  const auto known = tasks();
-  if (std::find(known.begin(), known.end(), std::string(task)) == known.end()) {
-    std::string list;
-    for (const auto& t : known) list += (list.empty() ? "" : ", ") + t;
-    throw Error("unknown task '" + std::string(task) + "' (this model has: " + (list.empty() ? "none" : list) + ")");
-  }
   const size_t limit = max_length ? std::min<size_t>(max_length, cfg.max_position_embeddings)
                                   : static_cast<size_t>(cfg.max_position_embeddings);
   const auto start = std::chrono::steady_clock::now();
@@ -83,15 +103,19 @@ std::vector<Prediction> Engine::classify_batch(std::string_view task, const std:
     batch.push_back({std::move(enc.ids), std::move(enc.type_ids), {}});
   }
   const ForwardOutput out = impl_->model.forward(batch);
+  const int H = cfg.hidden_size, B = static_cast<int>(batch.size()), C = task.classifier.out;
+  std::vector<float> cls(static_cast<size_t>(B) * H);  // [B, H] the [CLS] rows
+  for (int b = 0; b < B; ++b)
+    std::copy_n(out.last_hidden.data() + static_cast<long>(out.offsets[b]) * H, H, cls.data() + static_cast<long>(b) * H);
+  const std::vector<float> logits = task_logits(task.pooler, task.classifier, cls, B);  // [B, C]
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  const int C = impl_->weights.weights().classifier->out;
   std::vector<Prediction> preds;
-  for (size_t b = 0; b < batch.size(); ++b) {
-    Prediction p = head_prediction(cfg, std::span<const float>(out.logits).subspan(b * C, C));
-    p.task = std::string(task);
+  for (int b = 0; b < B; ++b) {
+    Prediction p = head_prediction(task.info, std::span<const float>(logits).subspan(static_cast<size_t>(b) * C, C));
+    p.task = task.info.name;
     p.exit_layer = p.layers = cfg.total_layers();
-    p.tokens = static_cast<int>(batch[b].ids.size());
-    p.latency_ms = ms / static_cast<double>(batch.size());
+    p.tokens = static_cast<int>(batch[static_cast<size_t>(b)].ids.size());
+    p.latency_ms = ms / B;
     preds.push_back(std::move(p));
   }
   return preds;

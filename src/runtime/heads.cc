@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/linear.h"
+#include "kernels/norm_act.h"
+
 namespace edgemt {
 
 float entropy_from_logits(std::span<const float> z) {
@@ -16,10 +19,20 @@ float entropy_from_logits(std::span<const float> z) {
   return static_cast<float>(std::max(0.0, lse - expect));
 }
 
-Prediction head_prediction(const AlbertConfig& config, std::span<const float> logits) {
+std::vector<float> task_logits(const LinearW& pooler, const LinearW& classifier, std::span<const float> cls, int B) {
+  std::vector<float> pooled(static_cast<size_t>(B) * pooler.out);  // [B, H]
+  ops::linear(cls.data(), B, pooler.in, pooler.in, pooler.w, pooler.b, pooler.out, pooled.data(), pooler.out);
+  ops::tanh_inplace(pooled.data(), static_cast<long>(pooled.size()));
+  std::vector<float> logits(static_cast<size_t>(B) * classifier.out);  // [B, C]
+  ops::linear(pooled.data(), B, classifier.in, classifier.in, classifier.w, classifier.b, classifier.out, logits.data(),
+              classifier.out);
+  return logits;
+}
+
+Prediction head_prediction(const TaskInfo& task, std::span<const float> logits) {
   Prediction p;
   p.logits.assign(logits.begin(), logits.end());
-  if (config.is_regression()) {
+  if (task.regression) {
     p.score = logits[0];
     return p;
   }
@@ -28,7 +41,7 @@ Prediction head_prediction(const AlbertConfig& config, std::span<const float> lo
   for (float v : logits) sum += std::exp(v - mx);
   for (float v : logits) p.probs.push_back(static_cast<float>(std::exp(v - mx) / sum));
   p.label_id = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-  p.label = config.id2label[static_cast<size_t>(p.label_id)];
+  p.label = task.labels[static_cast<size_t>(p.label_id)];
   p.entropy = entropy_from_logits(logits);
   return p;
 }
