@@ -58,11 +58,14 @@ class Engine {
   std::vector<std::string> tasks() const;
   // Throws edgemt::Error for an unknown task, listing the known ones.
   const TaskInfo& task_info(std::string_view task) const;
-  // max_length 0: the model's max_position_embeddings. Thread-safe.
+  // max_length 0: default_max_length(). Thread-safe.
   Prediction classify(std::string_view task, std::string_view text, std::optional<std::string_view> text_pair = {},
                       size_t max_length = 0) const;
   std::vector<Prediction> classify_batch(std::string_view task, const std::vector<TextInput>& inputs,
                                          size_t max_length = 0) const;
+  // The truncation length used: `requested` if non-zero, else tokenizer_config.json's
+  // model_max_length, else max_position_embeddings; never more than max_position_embeddings.
+  size_t default_max_length(size_t requested = 0) const;
   // Things worth telling the user at load time (e.g. tensors in the file that the model does not use).
   const std::vector<std::string>& warnings() const;
 

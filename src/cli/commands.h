@@ -13,5 +13,6 @@ void add_classify(CLI::App& app, Run& run);
 void add_dump(CLI::App& app, Run& run);
 void add_info(CLI::App& app, Run& run);
 void add_bench(CLI::App& app, Run& run);
+void add_eval(CLI::App& app, Run& run);
 
 }  // namespace edgemt::cli

@@ -47,8 +47,7 @@ void add_dump(CLI::App& app, Run& run) {
           throw Error("unknown task '" + o->task + "'");
       }
       const auto& cfg = engine.model_dir().config;
-      const size_t limit = o->max_length ? std::min<size_t>(o->max_length, cfg.max_position_embeddings)
-                                         : static_cast<size_t>(cfg.max_position_embeddings);
+      const size_t limit = engine.default_max_length(o->max_length);
       const bool pair = sub->count("TEXT_B") > 0;
       auto enc = engine.tokenizer().encode(o->text, pair ? std::optional<std::string_view>(o->text_pair) : std::nullopt, limit);
       std::vector<Sequence> batch{{enc.ids, enc.type_ids, {}}};

@@ -32,6 +32,10 @@ TokenizerSettings read_tokenizer_settings(const fs::path& root) {
     if (!j[key].is_boolean()) throw Error(p.string() + ": field '" + key + "' must be true or false");
     *out = j[key].get<bool>();
   }
+  // HF writes huge sentinels (1e30) for "no limit"; only a usable length counts.
+  if (j.contains("model_max_length") && j["model_max_length"].is_number_unsigned() &&
+      j["model_max_length"].get<uint64_t>() >= 2 && j["model_max_length"].get<uint64_t>() <= (1u << 20))
+    s.model_max_length = j["model_max_length"].get<size_t>();
   return s;
 }
 

@@ -11,6 +11,7 @@ namespace edgemt {
 struct TokenizerSettings {
   bool lowercase = true;      // tokenizer_config.json "do_lower_case"
   bool keep_accents = false;  // tokenizer_config.json "keep_accents"
+  size_t model_max_length = 0;  // tokenizer_config.json "model_max_length": default truncation; 0 = none
 };
 
 struct ModelDir {

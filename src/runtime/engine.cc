@@ -94,8 +94,7 @@ std::vector<Prediction> Engine::classify_batch(std::string_view task_name, const
                                                size_t max_length) const {
   const TaskPack& task = impl_->task(task_name);
   const auto& cfg = impl_->dir.config;
-  const size_t limit = max_length ? std::min<size_t>(max_length, cfg.max_position_embeddings)
-                                  : static_cast<size_t>(cfg.max_position_embeddings);
+  const size_t limit = default_max_length(max_length);
   const auto start = std::chrono::steady_clock::now();
   std::vector<Sequence> batch;
   for (const auto& in : inputs) {
@@ -119,6 +118,13 @@ std::vector<Prediction> Engine::classify_batch(std::string_view task_name, const
     preds.push_back(std::move(p));
   }
   return preds;
+}
+
+size_t Engine::default_max_length(size_t requested) const {
+  const auto positions = static_cast<size_t>(impl_->dir.config.max_position_embeddings);
+  const size_t tokenizer_limit = impl_->dir.tokenizer.model_max_length;
+  const size_t base = requested ? requested : (tokenizer_limit ? tokenizer_limit : positions);
+  return std::min(base, positions);
 }
 
 const std::vector<std::string>& Engine::warnings() const { return impl_->warnings; }
