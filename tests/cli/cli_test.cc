@@ -11,43 +11,16 @@
 #include "formats/safetensors.h"
 #include "support/files.h"
 #include "support/paths.h"
+#include "support/run_cli.h"
 
 namespace edgemt {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-Result run(const std::vector<std::string>& args) {
-  static int n = 0;
-  std::string name = "cli_run";
-  name += std::to_string(n++);
-  const fs::path dir = testing::temp_dir(name);
-  std::string cmd = quote(testing::cli_path().string());
-  for (const auto& a : args) {
-    cmd += ' ';
-    cmd += quote(a);
-  }
-  cmd += " >" + quote((dir / "out").string()) + " 2>" + quote((dir / "err").string()) + " </dev/null";
-  const int rc = std::system(cmd.c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir / "out"), slurp(dir / "err")};
-}
+using testing::Result;
+using testing::run;
+using testing::slurp;
 
 // One line on stderr, "edgemt: error: …" mentioning `needle`.
 void expect_error(const Result& r, int status, const std::string& needle) {

@@ -1,0 +1,44 @@
+// Runs build/bin/edgemt through the shell with arguments quoted, output captured in temp files.
+#include "support/run_cli.h"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "support/paths.h"
+
+namespace edgemt::testing {
+
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+}  // namespace
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+Result run(const std::vector<std::string>& args) {
+  static int n = 0;
+  std::string name = "cli_run";
+  name += std::to_string(n++);
+  const std::filesystem::path dir = temp_dir(name);
+  std::string cmd = quote(cli_path().string());
+  for (const auto& a : args) {
+    cmd += ' ';
+    cmd += quote(a);
+  }
+  cmd += " >" + quote((dir / "out").string()) + " 2>" + quote((dir / "err").string()) + " </dev/null";
+  const int rc = std::system(cmd.c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir / "out"), slurp(dir / "err")};
+}
+
+}  // namespace edgemt::testing
