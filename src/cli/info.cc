@@ -54,6 +54,25 @@ void add_info(CLI::App& app, Run& run) {
           x->bytes += t.nbytes;
         }
       }
+      // Task packs are regions of their own (ARCHITECTURE.md: N tasks = one backbone + N packs).
+      for (const auto& t : engine.tasks()) {
+        const auto pack = d.root / "tasks" / t / "task.safetensors";
+        std::error_code ec;
+        if (t == "default" || !std::filesystem::exists(pack, ec)) continue;
+        SafetensorsFile pf(pack);
+        Region& r = regions["task " + t];
+        for (const auto& ti : pf.tensors())
+          for (Region* x : {&r, &total}) {
+            x->tensors += 1;
+            x->params += ti.numel();
+            x->bytes += ti.nbytes;
+          }
+      }
+      nlohmann::json tasks = nlohmann::json::array();
+      for (const auto& t : engine.tasks()) {
+        const TaskInfo& ti = engine.task_info(t);
+        tasks.push_back({{"name", t}, {"glue_task", ti.glue_task}, {"labels", ti.labels}, {"regression", ti.regression}});
+      }
       if (o->json) {
         nlohmann::json j = {{"model", d.root.string()},
                             {"config", {{"vocab_size", c.vocab_size}, {"embedding_size", c.embedding_size},
@@ -63,7 +82,7 @@ void add_info(CLI::App& app, Run& run) {
                                         {"intermediate_size", c.intermediate_size}, {"hidden_act", c.hidden_act_name},
                                         {"max_position_embeddings", c.max_position_embeddings}}},
                             {"tensors", total.tensors}, {"parameters", total.params}, {"bytes", total.bytes},
-                            {"tasks", engine.tasks()}};
+                            {"tasks", tasks}};
         for (const auto& [name, r] : regions)
           j["regions"][name] = {{"tensors", r.tensors}, {"parameters", r.params}, {"bytes", r.bytes}};
         std::cout << j.dump() << "\n";
@@ -74,15 +93,18 @@ void add_info(CLI::App& app, Run& run) {
                   c.vocab_size, c.embedding_size, c.hidden_size, c.intermediate_size, c.num_attention_heads,
                   c.num_hidden_layers, c.num_hidden_groups, c.inner_group_num, c.hidden_act_name.c_str(),
                   c.max_position_embeddings);
-      std::printf("\n%-14s %8s %12s %12s\n", "region", "tensors", "parameters", "bytes");
-      for (const auto& [name, r] : regions) std::printf("%-14s %8zu %12zu %12zu\n", name.c_str(), r.tensors, r.params, r.bytes);
-      std::printf("%-14s %8zu %12zu %12zu\n", "total", total.tensors, total.params, total.bytes);
-      std::printf("\ntasks      ");
-      const auto tasks = engine.tasks();
-      if (tasks.empty()) std::printf("none (no classifier)");
-      for (const auto& t : tasks)
-        std::printf("%s (%d labels%s) ", t.c_str(), c.num_labels, c.is_regression() ? ", regression" : "");
-      std::printf("\n");
+      std::printf("\n%-20s %8s %12s %12s\n", "region", "tensors", "parameters", "bytes");
+      for (const auto& [name, r] : regions) std::printf("%-20s %8zu %12zu %12zu\n", name.c_str(), r.tensors, r.params, r.bytes);
+      std::printf("%-20s %8zu %12zu %12zu\n", "total", total.tensors, total.params, total.bytes);
+      std::printf("\n%-20s %-8s %s\n", "task", "glue", "labels");
+      if (tasks.empty()) std::printf("(none: no classifier and no task packs)\n");
+      for (const auto& t : tasks) {
+        std::string labels;
+        for (const auto& l : t["labels"]) labels += (labels.empty() ? "" : ", ") + l.get<std::string>();
+        std::printf("%-20s %-8s %s\n", t["name"].get<std::string>().c_str(),
+                    t["glue_task"].get<std::string>().empty() ? "-" : t["glue_task"].get<std::string>().c_str(),
+                    t["regression"].get<bool>() ? "(regression)" : labels.c_str());
+      }
     };
   });
 }

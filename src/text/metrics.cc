@@ -31,6 +31,7 @@ double f1_binary(std::span<const int> pred, std::span<const int> gold) {
 
 double matthews(std::span<const int> pred, std::span<const int> gold) {
   EDGEMT_CHECK(pred.size() == gold.size() && !gold.empty());
+  EDGEMT_CHECK(*std::min_element(pred.begin(), pred.end()) >= 0 && *std::min_element(gold.begin(), gold.end()) >= 0);
   const int k = 1 + std::max(*std::max_element(pred.begin(), pred.end()), *std::max_element(gold.begin(), gold.end()));
   std::vector<double> t(static_cast<size_t>(k)), p(static_cast<size_t>(k));  // per-class gold / predicted counts
   double c = 0;
@@ -49,6 +50,12 @@ double matthews(std::span<const int> pred, std::span<const int> gold) {
 
 double pearson(std::span<const double> x, std::span<const double> y) {
   EDGEMT_CHECK(x.size() == y.size() && !x.empty());
+  // Constant input by value, as scipy: the mean of equal values need not be exact (three 0.1s average
+  // to 0.10000000000000002), which would leave ~1e-17 deviations and a meaningless finite result.
+  const auto constant = [](std::span<const double> v) {
+    return std::all_of(v.begin(), v.end(), [&](double a) { return a == v[0]; });
+  };
+  if (constant(x) || constant(y)) return std::numeric_limits<double>::quiet_NaN();
   const double n = static_cast<double>(x.size());
   const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n;
   const double my = std::accumulate(y.begin(), y.end(), 0.0) / n;

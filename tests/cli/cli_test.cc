@@ -148,7 +148,9 @@ TEST(Cli, InfoDescribesTheModel) {
   ASSERT_EQ(r.status, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["config"]["hidden_size"], 64);
-  EXPECT_EQ(j["tasks"], json::array({"default"}));
+  ASSERT_EQ(j["tasks"].size(), 1u);
+  EXPECT_EQ(j["tasks"][0]["name"], "default");
+  EXPECT_EQ(j["tasks"][0]["labels"], json::array({"LABEL_0", "LABEL_1", "LABEL_2"}));
   size_t bytes = 0;
   for (const auto& [name, region] : j["regions"].items()) bytes += region["bytes"].get<size_t>();
   EXPECT_EQ(bytes, j["bytes"].get<size_t>());

@@ -137,6 +137,11 @@ TEST(Eval, TaskPackClassifiesLikeTheCheckpointHead) {
   ASSERT_EQ(b.status, 0) << b.err;
   EXPECT_EQ(json::parse(a.out)["probs"], json::parse(b.out)["probs"]);
   EXPECT_EQ(json::parse(b.out)["task"], "sentiment");
+  const auto info = run({"info", "--model", model.string(), "--json"});
+  ASSERT_EQ(info.status, 0) << info.err;
+  const json j = json::parse(info.out);
+  EXPECT_EQ(j["regions"]["task sentiment"]["parameters"], j["regions"]["task head"]["parameters"]);
+  EXPECT_EQ(j["tasks"][1]["glue_task"], "sst2");
   expect_error(run({"classify", "--model", model.string(), "--task", "nope", text}), "sentiment");
   expect_error(run({"classify", "--model", model.string(), text}), "--task");
 }
