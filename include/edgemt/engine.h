@@ -12,6 +12,7 @@ namespace edgemt {
 
 class AlbertModel;
 struct ModelDir;
+struct TaskPack;
 namespace text {
 class Tokenizer;
 }
@@ -73,6 +74,7 @@ class Engine {
   const AlbertModel& model() const;
   const text::Tokenizer& tokenizer() const;
   const ModelDir& model_dir() const;
+  const TaskPack& task_pack(std::string_view task) const;
 
  private:
   struct Impl;

@@ -92,6 +92,9 @@ _CODEISH_TOKEN = re.compile(r"^[(\[\"'`]*(?:[A-Za-z_]\w*[_.]\w+\S*|\w*\(\S*\)|[a
                             r"|\S*[/\\]\S*[/\\]\S*|0x[0-9a-fA-F]+)[)\]\"'`,.;:]*$")
 
 
+_ALPHA_WORD = re.compile(r"^[\"'(\u201c\u2018]*[A-Za-z]{2,}[.,;:!?\"')\u201d\u2019]*$")
+
+
 def is_prose(line, min_words=3):
     """True for a line that reads as English prose (not code, not a table, not a heading)."""
     words = line.split()
@@ -118,15 +121,21 @@ def is_prose(line, min_words=3):
         lw = [w.strip(".,;:!?\"'()[]\u201c\u201d\u2018\u2019").lower() for w in words]
         if not any(w in _STOP for w in lw):
             return False
+    if sum(1 for w in words if _ALPHA_WORD.match(w)) < 2:
+        return False
     codeish = sum(1 for w in words if _CODEISH_TOKEN.match(w))
-    if codeish > 0.2 * n + 0.5:
+    if codeish > (0.2 * n + 0.5 if n >= 5 else 0):
         return False
     return True
+
+
+_SPACE_PUNCT = re.compile(r"\s+([.,;:!?])(?=\s|$)")
 
 
 def finish(text, min_words=3):
     """Normalises one paragraph of running text and returns its clean sentences."""
     text = norm_ws(strip_urls_emails(text))
+    text = _SPACE_PUNCT.sub(r"\1", text)
     out = []
     for s in split_sentences(text):
         s = s.strip()

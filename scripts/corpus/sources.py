@@ -111,6 +111,8 @@ def _gcide_inline(text):
         text = _BRACKETS.sub(" ", text)
     text = _CURLY.sub(r"\1", text)
     text = text.replace("\\", "")
+    if "[" in text:
+        text = text[:text.index("[")]
     text = _CITATION.sub("", text)
     text = re.sub(r"\s--\s", " \u2014 ", text)
     text = re.sub(r"\s*--\s*$", "", text)
@@ -155,24 +157,27 @@ def src_gcide(root, out):
 def src_foldoc(root, out):
     w = DocWriter(out, "foldoc")
     for head, text in dictd_entries(root, "foldoc"):
-        lines = text.split("\n")
-        headword = norm_ws(lines[0])
+        head, _, body = text.strip("\n").partition("\n\n")    # head: headword and its aliases
+        headword = norm_ws(head.split("\n")[0])
         doc = []
         first = True
-        for block in paragraphs("\n".join(lines[1:])):
+        for block in paragraphs(body):
             indent = min(len(l) - len(l.lstrip()) for l in block)
             if indent > 4:          # indented further than running text: code, tables, examples
                 continue
             raw = " ".join(l.strip() for l in block)
-            raw = re.sub(r"^(?:<[^>]*>\s*)+", "", raw)       # <humour>, <programming> ...
-            raw = re.sub(r"^/[^/]{1,40}/\s*", "", raw)         # /pronunciation/
-            raw = re.sub(r"^\(\d{4}-\d\d-\d\d\)$", "", raw)    # (2007-07-16) update stamp
+            raw = re.sub(r"\{([^{}]*?)\s*\([^(){}]*\.html?\)\}", r"\1", raw)   # {text (page.html)}
             raw = _CURLY.sub(r"\1", raw)
+            raw = re.sub(r"<[a-z][a-z ,/-]*>\s*", "", raw)     # <humour>, <programming> ...
+            prev = None
+            while prev != raw:
+                prev = raw
+                raw = re.sub(r"^\s*(?:\d+\.\s+|/[^/]{1,40}/\s*|\([A-Z][\w .-]*\)\s*(?=[A-Z]))", "", raw)
+            raw = re.sub(r"\s*\(\d{4}-\d\d-\d\d\)\s*$", "", raw)   # (2007-07-16) update stamp
             raw = re.sub(r"\[[^\]]*\]", " ", raw) if raw.startswith("[") else raw
-            raw = re.sub(r"^\d+\.\s+", "", raw)
             if not raw or raw.startswith(("See also", "See ", "Compare")) and len(raw) < 120:
                 continue
-            if first and re.match(r"[a-z(]", raw):
+            if first and not raw.lower().startswith(headword.lower()):
                 raw = f"{headword}: {raw}"
             first = False
             doc.extend(finish(raw))
@@ -219,6 +224,7 @@ def src_jargon(root, out):
         raw = _CURLY.sub(r"\1", raw)
         raw = re.sub(r"^\[[^\]]*\]\s*", "", raw)
         raw = re.sub(r"^\d+\.\s+", "", raw)
+        raw = re.sub(r"^(?:n|v|vt|vi|adj|adv|interj)\.\s+", "", raw)
         if first and headword and re.match(r"[A-Za-z]", raw or ""):
             if not raw.lower().startswith(headword.lower()):
                 raw = f"{headword}: {raw}"
@@ -445,7 +451,10 @@ def src_linuxdoc(root, out):
 class _BookText(html.parser.HTMLParser):
     """Text of <p>, <li>, <dd>, <blockquote> elements, outside <pre>, tables, navigation, headings."""
     PARA = {"p", "li", "dd", "blockquote", "dt"}
-    SKIP = {"script", "style", "head", "pre", "table", "h1", "h2", "h3", "h4", "h5", "h6", "code-block"}
+    SKIP = {"script", "style", "head", "pre", "table", "h1", "h2", "h3", "h4", "h5", "h6", "nav", "footer"}
+    SKIP_CLASSES = ("navheader", "navfooter", "toc", "titlepage", "programlisting", "screen", "synopsis",
+                    "sphinxsidebar", "related", "footer", "highlight", "nav", "breadcrumb", "literallayout",
+                    "informaltable", "docnav", "doc-header", "doc-footer")
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -459,8 +468,8 @@ class _BookText(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         cls = dict(attrs).get("class") or ""
-        skip = tag in self.SKIP or (tag == "div" and any(
-            k in cls for k in ("navheader", "navfooter", "toc", "titlepage", "programlisting", "screen")))
+        skip = tag in self.SKIP or (tag in ("div", "p", "span") and any(
+            k in cls.split() for k in self.SKIP_CLASSES))
         self.stack.append((tag, skip))
         if skip:
             self.skip += 1
@@ -482,10 +491,9 @@ class _BookText(html.parser.HTMLParser):
             self.cur.append(data)
 
 
-def src_handbook(root, out):
-    w = DocWriter(out, "debian-handbook")
-    base = os.path.join(root, "usr/share/doc/debian-handbook/html/en-US")
-    for path in sorted_files(base, ".html"):
+def _html_docs(name, out, paths):
+    w = DocWriter(out, name)
+    for path in paths:
         p = _BookText()
         p.feed(read_text(path))
         p.close()
@@ -493,6 +501,110 @@ def src_handbook(root, out):
         doc = []
         for para in p.paras:
             doc.extend(finish(para))
+        w.write(doc)
+    w.close()
+
+
+def src_handbook(root, out):
+    _html_docs("debian-handbook", out,
+               sorted_files(os.path.join(root, "usr/share/doc/debian-handbook/html/en-US"), ".html"))
+
+
+def src_postgresql(root, out):
+    base = os.path.join(root, "usr/share/doc/postgresql-doc-15/html")
+    _html_docs("postgresql-doc", out, [p for p in sorted_files(base, ".html")
+                                       if not os.path.basename(p).startswith("release-")])
+
+
+def src_django(root, out):
+    base = os.path.join(root, "usr/share/doc/python-django-doc/html")
+    _html_docs("django-doc", out, [p for p in sorted_files(base, ".html")
+                                   if not re.search(r"/(?:_modules|genindex|py-modindex|search)", p)])
+
+
+def src_debian_docs(root, out):
+    """Debian Policy and Developer's Reference (reST sources), Debian Reference (HTML)."""
+    w = DocWriter(out, "debian-docs")
+    for pkg in ("debian-policy", "developers-reference"):
+        for path in sorted_files(os.path.join(root, pkg), ".rst.txt"):
+            for doc in rst_documents(read_text(path)):
+                w.write(doc)
+    w.close()
+    paths = [p for p in sorted_files(os.path.join(root, "debian-reference-en"), ".en.html")]
+    _html_docs("debian-docs", out + ".html", paths)
+    with open(out, "a", encoding="utf-8") as f, open(out + ".html", encoding="utf-8") as g:
+        f.write(g.read())
+    os.remove(out + ".html")
+
+
+# ---------------------------------------------------------------- World English Bible (SWORD zText)
+
+def src_bible(root, out):
+    import struct
+    import zlib
+    w = DocWriter(out, "bible-web")
+    base = None
+    for d, dirs, files in os.walk(root):
+        if "ot.bzs" in files:
+            base = d
+    xml = []
+    for testament in ("ot", "nt"):
+        with open(os.path.join(base, testament + ".bzs"), "rb") as f:
+            bzs = f.read()
+        with open(os.path.join(base, testament + ".bzz"), "rb") as f:
+            bzz = f.read()
+        for k in range(len(bzs) // 12):
+            off, size, _ = struct.unpack("<III", bzs[12 * k:12 * k + 12])
+            if size:
+                xml.append(zlib.decompress(bzz[off:off + size]).decode("utf-8", errors="replace"))
+    text = "".join(xml)
+    text = re.sub(r"<note\b.*?</note>", " ", text, flags=re.S)
+    text = re.sub(r"<title\b.*?</title>", " ", text, flags=re.S)
+    text = re.sub(r"<chapter\b[^>]*\bsID=[^>]*>", "\x01", text)        # a chapter is a document
+    text = re.sub(r"<(?:div|p|lg)\b[^>]*>|</(?:div|p|lg)>", "\x02", text)  # paragraph breaks
+    text = re.sub(r"<[^>]*>", "", text)
+    text = html.unescape(text) if "&" in text else text
+    for chapter in text.split("\x01"):
+        doc = []
+        for para in chapter.split("\x02"):
+            doc.extend(finish(para))
+        w.write(doc)
+    w.close()
+
+
+# ---------------------------------------------------------------- Perl documentation (POD)
+
+_POD_CODES = re.compile(r"[BIFSCLEXZ]<(?:<+\s(.*?)\s>+|([^<>]*))>")
+
+
+def _pod_inline(text):
+    prev = None
+    while prev != text:
+        prev = text
+        text = _POD_CODES.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+    text = re.sub(r"(?<=\s)(?:[^|/\s]+\|)", "", text)      # L<text|target> leftovers
+    return text.replace("E<lt>", "<").replace("E<gt>", ">")
+
+
+def src_perldoc(root, out):
+    w = DocWriter(out, "perl-doc")
+    for path in sorted_files(root):
+        if not re.search(r"/pod/[^/]+\.pod(?:\.gz)?$", path) or re.search(r"perl5\d+delta|perltoc", path):
+            continue
+        doc, cmd = [], None
+        for block in re.split(r"\n\s*\n", read_text(path)):
+            if not block.strip():
+                continue
+            if block.startswith("="):
+                cmd = block.split(None, 1)[0]
+                if cmd == "=item":
+                    rest = block.split(None, 1)[1] if len(block.split(None, 1)) > 1 else ""
+                    rest = re.sub(r"^(?:\*|\d+\.?)\s*", "", rest)
+                    doc.extend(finish(_pod_inline(rest)))
+                continue
+            if block[0] in " \t" or cmd in ("=begin", "=for"):
+                continue                          # verbatim paragraph: code
+            doc.extend(finish(_pod_inline(" ".join(block.split("\n")))))
         w.write(doc)
     w.close()
 
@@ -515,7 +627,8 @@ SOURCES = {
     "gcide": src_gcide, "foldoc": src_foldoc, "devil": src_devil, "jargon": src_jargon,
     "wordnet": src_wordnet, "fortunes": src_fortunes, "sotu": src_sotu, "spamassassin": src_spam,
     "python-doc": src_pydoc, "linux-doc": src_linuxdoc, "debian-handbook": src_handbook,
-    "sst-snippets": src_sst,
+    "sst-snippets": src_sst, "bible-web": src_bible, "perl-doc": src_perldoc,
+    "postgresql-doc": src_postgresql, "django-doc": src_django, "debian-docs": src_debian_docs,
 }
 
 if __name__ == "__main__":

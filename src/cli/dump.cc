@@ -8,7 +8,11 @@
 #include "edgemt/engine.h"
 #include "formats/model_dir.h"
 #include "formats/safetensors.h"
+#include "kernels/linear.h"
+#include "kernels/norm_act.h"
 #include "model/albert.h"
+#include "runtime/heads.h"
+#include "runtime/task_pack.h"
 #include "text/tokenizer.h"
 
 namespace edgemt::cli {
@@ -41,11 +45,8 @@ void add_dump(CLI::App& app, Run& run) {
     run = [o, sub] {
       Engine engine(o->model.empty() ? default_model_dir() : o->model, {.threads = o->threads});
       print_warnings(engine);
-      if (!o->task.empty()) {
-        const auto tasks = engine.tasks();
-        if (std::find(tasks.begin(), tasks.end(), o->task) == tasks.end())
-          throw Error("unknown task '" + o->task + "'");
-      }
+      // The head whose pooled output and logits to dump: --task, else the checkpoint's own.
+      const TaskPack* head = o->task.empty() ? nullptr : &engine.task_pack(o->task);
       const auto& cfg = engine.model_dir().config;
       const size_t limit = engine.default_max_length(o->max_length);
       const bool pair = sub->count("TEXT_B") > 0;
@@ -63,9 +64,18 @@ void add_dump(CLI::App& app, Run& run) {
       for (size_t l = 0; l < out.hidden_states.size(); ++l) names.push_back("hidden." + std::to_string(l));
       for (size_t l = 0; l < out.hidden_states.size(); ++l)
         tensors.push_back({names[l], DType::F32, {T, H}, bytes_of(out.hidden_states[l])});
-      if (!out.pooled.empty()) tensors.push_back({"pooled", DType::F32, {H}, bytes_of(out.pooled)});
-      if (!out.logits.empty())
-        tensors.push_back({"logits", DType::F32, {static_cast<int64_t>(out.logits.size())}, bytes_of(out.logits)});
+      std::vector<float> pooled = out.pooled, logits = out.logits;
+      if (head) {
+        const std::span<const float> cls(out.last_hidden.data(), static_cast<size_t>(H));  // [1, H]
+        pooled.resize(static_cast<size_t>(H));
+        ops::linear(cls.data(), 1, static_cast<int>(H), static_cast<int>(H), head->pooler.w, head->pooler.b,
+                    static_cast<int>(H), pooled.data(), static_cast<int>(H));
+        ops::tanh_inplace(pooled.data(), H);
+        logits = task_logits(head->pooler, head->classifier, cls, 1);
+      }
+      if (!pooled.empty()) tensors.push_back({"pooled", DType::F32, {H}, bytes_of(pooled)});
+      if (!logits.empty())
+        tensors.push_back({"logits", DType::F32, {static_cast<int64_t>(logits.size())}, bytes_of(logits)});
       if (!out.mlm_logits.empty())
         tensors.push_back({"mlm_logits", DType::F32, {T, cfg.vocab_size}, bytes_of(out.mlm_logits)});
       write_safetensors(o->out, tensors, {{"format", "edgemt-dump"}});

@@ -83,6 +83,7 @@ std::vector<std::string> Engine::tasks() const {
 }
 
 const TaskInfo& Engine::task_info(std::string_view task) const { return impl_->task(task).info; }
+const TaskPack& Engine::task_pack(std::string_view task) const { return impl_->task(task); }
 
 Prediction Engine::classify(std::string_view task, std::string_view text, std::optional<std::string_view> text_pair,
                             size_t max_length) const {

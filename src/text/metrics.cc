@@ -90,6 +90,11 @@ std::vector<double> ranks(std::span<const double> v) {
 }  // namespace
 
 double spearman(std::span<const double> x, std::span<const double> y) {
+  // NaN propagates (scipy's default); it would also break the sort's ordering in ranks().
+  const auto has_nan = [](std::span<const double> v) {
+    return std::any_of(v.begin(), v.end(), [](double a) { return std::isnan(a); });
+  };
+  if (has_nan(x) || has_nan(y)) return std::numeric_limits<double>::quiet_NaN();
   const auto rx = ranks(x), ry = ranks(y);
   return pearson(rx, ry);
 }

@@ -146,6 +146,24 @@ TEST(Eval, TaskPackClassifiesLikeTheCheckpointHead) {
   expect_error(run({"classify", "--model", model.string(), text}), "--task");
 }
 
+TEST(Eval, DumpUsesTheChosenTaskHead) {
+  const fs::path model = model_with_task_pack();
+  const fs::path d = testing::temp_dir("dump_task");
+  const std::string text = "a gorgeous , witty , seductive movie .";
+  ASSERT_EQ(run({"dump", "--model", model.string(), "--task", "sentiment", "--out", (d / "a.safetensors").string(), text}).status, 0);
+  ASSERT_EQ(run({"dump", "--model", model.string(), "--out", (d / "b.safetensors").string(), text}).status, 0);
+  SafetensorsFile a(d / "a.safetensors"), b(d / "b.safetensors");
+  for (const char* n : {"pooled", "logits"}) {
+    const auto x = a.data(*a.find(n)), y = b.data(*b.find(n));
+    ASSERT_EQ(x.size(), y.size()) << n;
+    const auto* fx = reinterpret_cast<const float*>(x.data());
+    const auto* fy = reinterpret_cast<const float*>(y.data());
+    for (size_t i = 0; i < x.size() / 4; ++i) EXPECT_NEAR(fx[i], fy[i], 1e-5f) << n << "[" << i << "]";
+  }
+  EXPECT_NE(run({"dump", "--model", model.string(), "--task", "nope", "--out", (d / "c.safetensors").string(), text}).status, 0);
+  EXPECT_FALSE(fs::exists(d / "c.safetensors")) << "no partial file on error";
+}
+
 TEST(Eval, BadTaskPacksAreNamed) {
   const fs::path model = model_with_task_pack();
   testing::write_text(model / "tasks/sentiment/task.json", R"({"glue_task": "sst9", "labels": ["a", "b"]})");

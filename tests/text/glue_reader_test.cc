@@ -545,6 +545,9 @@ TEST_F(GlueReaderErrors, WrongColumnCount) {
   EXPECT_TRUE(contains(error_at("rte", test), test.string() + ":2: expected 3 tab-separated columns, got 4"));
   const fs::path cola = write("cola.tsv", "gj04\t1\t\tFine.\ngj04\t1\tToo few.\n");
   EXPECT_TRUE(contains(error_at("cola", cola), cola.string() + ":2: expected 4 tab-separated columns, got 3"));
+  // Two columns on CoLA's first line make a test file only when the first one is "index".
+  const fs::path cola2 = write("cola2.tsv", "gj04\tThe sailors rode.\n");
+  EXPECT_TRUE(contains(error_at("cola", cola2), cola2.string() + ":1: expected 4 tab-separated columns, got 2"));
   // An empty line inside the file is a row with one column.
   const fs::path blank = write("blank.tsv", "sentence\tlabel\nfine \t1\n\nbad \t0\n");
   EXPECT_TRUE(contains(error_at("sst2", blank), blank.string() + ":3: expected 2 tab-separated columns, got 1"));
@@ -598,6 +601,11 @@ TEST_F(GlueReaderErrors, MissingHeader) {
   const fs::path mrpc = write("mrpc.tsv", "1\t702876\t702977\tA.\tB.\n");
   EXPECT_TRUE(contains(error_at("mrpc", mrpc),
                        mrpc.string() + ":1: expected a header with columns #1 String, #2 String and Quality"));
+  // Neither the label nor a test file's index column.
+  const fs::path no_label = write("no_label.tsv", "sentence\tscore\nfine \t1\n");
+  EXPECT_TRUE(contains(error_at("sst2", no_label),
+                       no_label.string() + ":1: expected a header with columns sentence and label (or index for a test "
+                                           "file) for SST-2, got 'sentence, score'"));
   // A pair task's header without its second text column.
   const fs::path qnli = write("qnli.tsv", "index\tquestion\tlabel\n0\tWhy?\tentailment\n");
   EXPECT_TRUE(contains(error_at("qnli", qnli), qnli.string() + ":1: expected a header with columns question, sentence"));

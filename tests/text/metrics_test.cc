@@ -165,6 +165,14 @@ TEST(Metrics, ConstantInputIsNaN) {
   EXPECT_TRUE(std::isnan(spearman(Reals{0.1, 0.1, 0.1}, Reals{1, 2, 4})));
 }
 
+TEST(Metrics, NaNInputPropagates) {
+  // scipy (nan_policy="propagate"): a NaN anywhere gives NaN, not a rank for the NaN.
+  const double nan = std::nan("");
+  EXPECT_TRUE(std::isnan(pearson(Reals{1, 2, nan, 4, 5}, Reals{1, 2, 3, 4, 5})));
+  EXPECT_TRUE(std::isnan(spearman(Reals{1, 2, nan, 4, 5}, Reals{1, 2, 3, 4, 5})));
+  EXPECT_TRUE(std::isnan(spearman(Reals{1, 2, 3, 4, 5}, Reals{5, 4, 3, 2, nan})));
+}
+
 TEST(Metrics, MismatchedOrEmptyInputsAreInternalErrors) {
   EXPECT_THROW(accuracy(Ints{1, 0}, Ints{1}), InternalError);
   EXPECT_THROW(accuracy(Ints{}, Ints{}), InternalError);
