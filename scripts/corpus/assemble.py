@@ -116,15 +116,15 @@ class DevTest:
         for i in range(len(w) - NGRAM + 1):
             self.grams13.add(" ".join(w[i:i + NGRAM]))
 
-    def check(self, line):
-        """None if clean, else the rule that removes the line."""
-        k = match_key(line)
+    def check(self, k):
+        """None if the line with match key k is clean, else the rule that removes it."""
         if k in self.exact:
             return "exact"
         w = k.split()
         if len(w) < 8:
             return None
-        hits = [i for i in range(len(w) - 7) if " ".join(w[i:i + 8]) in self.grams8]
+        grams8 = self.grams8
+        hits = [i for i in range(len(w) - 7) if " ".join(w[i:i + 8]) in grams8]
         if not hits:
             return None
         padded = " " + k + " "
@@ -227,13 +227,15 @@ def main():
                 if dk in seen:
                     st["removed_duplicates"] += 1
                     continue
-                rule = dt.check(line)
+                mk = match_key(line)
+                rule = dt.check(mk)
                 if rule:
                     st["removed_glue_devtest"] += 1
                     removed[rule] += 1
                     continue
                 seen.add(dk)
                 kept.append(line)
+                corpus_keys.add(mk)
             if not kept:
                 continue
             text = ("" if first_doc else "\n") + "\n".join(kept) + "\n"
@@ -243,8 +245,6 @@ def main():
             st["lines"] += len(kept)
             st["bytes"] += len(text.encode("utf-8"))
             st["whitespace_tokens"] += sum(len(l.split()) for l in kept)
-            for l in kept:
-                corpus_keys.add(match_key(l))
         for k in total:
             total[k] += st[k]
         dups_total += st["removed_duplicates"]

@@ -92,6 +92,9 @@ _CODEISH_TOKEN = re.compile(r"^[(\[\"'`]*(?:[A-Za-z_]\w*[_.]\w+\S*|\w*\(\S*\)|[a
                             r"|\S*[/\\]\S*[/\\]\S*|0x[0-9a-fA-F]+)[)\]\"'`,.;:]*$")
 
 
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+_NOT_ASCII_LETTER = re.compile(r"[^A-Za-z]+")
+_NOT_UPPER = re.compile(r"[^A-Z\u00c0-\u00de]+")
 _ALPHA_WORD = re.compile(r"^[\"'(\u201c\u2018]*[A-Za-z]{2,}[.,;:!?\"')\u201d\u2019]*$")
 
 
@@ -104,13 +107,13 @@ def is_prose(line, min_words=3):
     if len(line) > 3000:
         return False
     nonspace = sum(len(w) for w in words)
-    letters = sum(1 for c in line if c.isalpha())
+    letters = len(_NOT_LETTER.sub("", line))
     if letters < 0.70 * nonspace:
         return False
-    ascii_letters = sum(1 for c in line if "a" <= c <= "z" or "A" <= c <= "Z")
+    ascii_letters = len(_NOT_ASCII_LETTER.sub("", line))
     if ascii_letters < 0.95 * letters:
         return False
-    upper = sum(1 for c in line if c.isupper())
+    upper = len(_NOT_UPPER.sub("", line))
     if letters > 12 and upper > 0.45 * letters:
         return False
     if max(len(w) for w in words) > 45:

@@ -55,7 +55,7 @@ def inline(text):
     text = _EMPH.sub(r"\1", text)
     text = _SUBST.sub(r"\1", text)
     text = _FOOTREF.sub("", text)
-    text = re.sub(r"(?<=\w)_(?=[\s.,;:)]|$)", "", text)
+    text = re.sub(r"(?<![\w-])([A-Za-z][A-Za-z0-9-]*)_(?=[\s.,;:)]|$)", r"\1", text)   # link_ -> link
     text = re.sub(r"\\(.)", r"\1", text)
     text = text.replace("`", "")
     return text

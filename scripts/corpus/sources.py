@@ -100,22 +100,27 @@ _CITATION = re.compile(r"\s--\s?[A-Z][^\"\u201c]*?(?=\s[\"\u201c]|$)")
 _SENSE_NUM = re.compile(r"^(?:\d+\.|\([a-z]\))\s*")
 _LABEL = re.compile(r"^(?:\((?:[A-Z][A-Za-z]*\.?(?:\s*(?:&|,|or)?\s*[A-Z][A-Za-z]*\.?)*)\)\s*)+")
 _CURLY = re.compile(r"\{([^{}]*)\}")
+_GRAMMAR_ABBR = re.compile(r"(?<![\w.])(?:a|n|v|t|i|p|pr|imp|pl|adv|prep|obs)\.(?=\s|,|$)")
 
 
 def _gcide_inline(text):
-    for rx, rep in _GCIDE_CHARS:
-        text = rx.sub(rep, text)
-    prev = None
-    while prev != text:
-        prev = text
-        text = _BRACKETS.sub(" ", text)
-    text = _CURLY.sub(r"\1", text)
-    text = text.replace("\\", "")
     if "[" in text:
-        text = text[:text.index("[")]
-    text = _CITATION.sub("", text)
-    text = re.sub(r"\s--\s", " \u2014 ", text)
-    text = re.sub(r"\s*--\s*$", "", text)
+        for rx, rep in _GCIDE_CHARS:
+            text = rx.sub(rep, text)
+        prev = None
+        while prev != text:
+            prev = text
+            text = _BRACKETS.sub(" ", text)
+        if "[" in text:
+            text = text[:text.index("[")]
+    if "{" in text:
+        text = _CURLY.sub(r"\1", text)
+    text = text.replace("\\", "")
+    if "--" in text:
+        text = re.sub(r"\s--\s?\S*[*`\"]\S*\s.*$", "", text)    # "-- Ab`sent-mind\"ed*ness, n." forms
+        text = _CITATION.sub("", text)
+        text = re.sub(r"\s--\s", " \u2014 ", text)
+        text = re.sub(r"\s*--\s*$", "", text)
     return norm_ws(text)
 
 
@@ -145,6 +150,8 @@ def src_gcide(root, out):
                 t = _SENSE_NUM.sub("", t)
                 t = _LABEL.sub("", t)
                 t = re.sub(r"^Note:\s*", "", t)
+                if len(_GRAMMAR_ABBR.findall(t)) >= 2 or (t.startswith("See ") and len(t.split()) < 8):
+                    continue          # "a. & n. from Sight, v. t.", "See under Peep."
                 if t and headword and not t.lower().startswith(headword.lower()) and re.match(r"[A-Za-z]", t):
                     t = f"{headword}: {t}"
             doc.extend(finish(t))
@@ -382,7 +389,8 @@ def _clean_mail(text):
         s = line.strip()
         if _MAIL_STOP.match(s):
             break                                  # signature / list footer: the rest is boilerplate
-        if s.startswith((">", "|", ":")) or re.match(r"^On .*wrote:?$", s) or re.search(r"\bwrites?:$", s):
+        if (s.startswith((">", "|", ":")) or re.match(r"^[A-Za-z]{1,4}>", s) or re.match(r"^On .*wrote:?$", s)
+                or re.search(r"\bwrites?:$", s)):
             keep.append("")
             continue
         if re.match(r"^[A-Z][\w-]*: ", s) and len(s) < 120 and not keep:

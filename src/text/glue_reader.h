@@ -11,7 +11,7 @@
 namespace edgemt::glue {
 
 struct Example {
-  std::string index;                 // test files: the id to write back; else the line number
+  std::string index;                 // test files: the id to write back; else the 0-based example number
   std::string text_a;
   std::optional<std::string> text_b;
   std::optional<int> label;          // classification, id in TaskSpec::labels order

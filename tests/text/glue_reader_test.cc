@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -140,7 +143,7 @@ TEST(GlueTasks, LabelOrdersFollowHfDatasets) {
   EXPECT_EQ(task("qnli").labels, (L{"entailment", "not_entailment"}));
   EXPECT_EQ(task("rte").labels, (L{"entailment", "not_entailment"}));
   EXPECT_EQ(task("wnli").labels, (L{"not_entailment", "entailment"}));  // files: 1 = entailment
-  EXPECT_TRUE(task("stsb").labels.empty());                              // regression
+  EXPECT_TRUE(task("stsb").labels.empty());                             // regression
   for (const char* name : {"sst2", "cola", "mrpc", "qqp", "wnli"}) EXPECT_TRUE(task(name).labels_as_ids) << name;
   for (const char* name : {"mnli", "mnli-mm", "qnli", "rte"}) EXPECT_FALSE(task(name).labels_as_ids) << name;
 }
@@ -210,18 +213,16 @@ TEST_F(GlueReader, MrpcBomQualityAndTest) {
       "0\t2108705\t2108831\tYucaipa owned Dominick's before selling the chain to Safeway in 1998 for $2.5 billion.\t"
       "\"The caf\xC3\xA9 was sold for $1.8 billion in 1998.\n");
   EXPECT_TRUE(dev.labelled);
-  expect_examples(
-      dev,
-      {{.index = "0",
-        .a = "Amrozi accused his brother, whom he called \"the witness\", of distorting his evidence.",
-        .b = "Referring to him as only \"the witness\", Amrozi accused his brother.",
-        .label = 1,
-        .line = 2},
-       {.index = "1",
-        .a = "Yucaipa owned Dominick's before selling the chain to Safeway in 1998 for $2.5 billion.",
-        .b = "\"The caf\xC3\xA9 was sold for $1.8 billion in 1998.",
-        .label = 0,
-        .line = 3}});
+  expect_examples(dev, {{.index = "0",
+                         .a = "Amrozi accused his brother, whom he called \"the witness\", of distorting his evidence.",
+                         .b = "Referring to him as only \"the witness\", Amrozi accused his brother.",
+                         .label = 1,
+                         .line = 2},
+                        {.index = "1",
+                         .a = "Yucaipa owned Dominick's before selling the chain to Safeway in 1998 for $2.5 billion.",
+                         .b = "\"The caf\xC3\xA9 was sold for $1.8 billion in 1998.",
+                         .label = 0,
+                         .line = 3}});
   EXPECT_EQ(task("mrpc").labels[1], "equivalent");
 
   const Dataset test = read("mrpc", "test.tsv",
@@ -236,33 +237,36 @@ TEST_F(GlueReader, MrpcBomQualityAndTest) {
 }
 
 TEST_F(GlueReader, StsbScoresAndTest) {
-  const std::vector<std::string> header{"index",    "genre",   "filename",  "year",      "old_index",
+  const std::vector<std::string> header{"index",   "genre",   "filename",  "year",      "old_index",
                                         "source1", "source2", "sentence1", "sentence2", "score"};
-  const Dataset train = read("stsb", "train.tsv",
-                             tsv({header,
-                                  {"10", "main-captions", "MSRvid", "2012test", "0001", "none", "none",
-                                   "A plane is taking off.", "An air plane is taking off.", "5.000"},
-                                  {"11", "main-captions", "MSRvid", "2012test", "0004", "none", "none",
-                                   "A man is playing a large flute.", "A man is playing a flute.", "3.800"},
-                                  {"12", "main-news", "headlines", "2016", "1492", "Europe Media Monitor",
-                                   "Europe Media Monitor", "Putin spokesman: charges unfounded",
-                                   "Tornado in Texas", "0"},
-                                  {"13", "main-forums", "answers-forums", "2015", "0031", "none", "none",
-                                   "It is a \"doubt\".", "It's \"uncertain.", "0.25"}}));
+  const Dataset train =
+      read("stsb", "train.tsv",
+           tsv({header,
+                {"10", "main-captions", "MSRvid", "2012test", "0001", "none", "none", "A plane is taking off.",
+                 "An air plane is taking off.", "5.000"},
+                {"11", "main-captions", "MSRvid", "2012test", "0004", "none", "none", "A man is playing a large flute.",
+                 "A man is playing a flute.", "3.800"},
+                {"12", "main-news", "headlines", "2016", "1492", "Europe Media Monitor", "Europe Media Monitor",
+                 "Putin spokesman: charges unfounded", "Tornado in Texas", "0"},
+                {"13", "main-forums", "answers-forums", "2015", "0031", "none", "none", "It is a \"doubt\".",
+                 "It's \"uncertain.", "0.25"}}));
   EXPECT_TRUE(train.labelled);
   expect_examples(
       train,
       {{.index = "10", .a = "A plane is taking off.", .b = "An air plane is taking off.", .score = 5.0f, .line = 2},
-       {.index = "11", .a = "A man is playing a large flute.", .b = "A man is playing a flute.", .score = 3.8f,
+       {.index = "11",
+        .a = "A man is playing a large flute.",
+        .b = "A man is playing a flute.",
+        .score = 3.8f,
         .line = 3},
        {.index = "12", .a = "Putin spokesman: charges unfounded", .b = "Tornado in Texas", .score = 0.0f, .line = 4},
        {.index = "13", .a = "It is a \"doubt\".", .b = "It's \"uncertain.", .score = 0.25f, .line = 5}});
 
   std::vector<std::string> test_header(header.begin(), header.end() - 1);
-  const Dataset test = read("stsb", "test.tsv",
-                            tsv({test_header,
-                                 {"0", "main-news", "headlines", "2016", "0001", "none", "none",
-                                  "Kerry in Moscow.", "Kerry meets Putin."}}));
+  const Dataset test = read(
+      "stsb", "test.tsv",
+      tsv({test_header,
+           {"0", "main-news", "headlines", "2016", "0001", "none", "none", "Kerry in Moscow.", "Kerry meets Putin."}}));
   EXPECT_FALSE(test.labelled);
   expect_examples(test, {{.index = "0", .a = "Kerry in Moscow.", .b = "Kerry meets Putin.", .line = 2}});
 }
@@ -302,34 +306,35 @@ TEST_F(GlueReader, QqpIsDuplicateAndIdColumn) {
 // MNLI rows: the eight leading columns, then the pair, then the label columns given.
 std::vector<std::string> mnli_row(const std::string& index, const std::string& genre, const std::string& s1,
                                   const std::string& s2, const std::vector<std::string>& labels) {
-  std::vector<std::string> row{index, index + "1", index + "1e", genre, "( ( " + s1 + " ) )", "( ( " + s2 + " ) )",
-                               "(ROOT (S " + s1 + "))", "(ROOT (S " + s2 + "))", s1, s2};
+  std::vector<std::string> row{index,
+                               index + "1",
+                               index + "1e",
+                               genre,
+                               "( ( " + s1 + " ) )",
+                               "( ( " + s2 + " ) )",
+                               "(ROOT (S " + s1 + "))",
+                               "(ROOT (S " + s2 + "))",
+                               s1,
+                               s2};
   row.insert(row.end(), labels.begin(), labels.end());
   return row;
 }
 
-const std::vector<std::string> kMnliTestHeader{"index",
-                                               "promptID",
-                                               "pairID",
-                                               "genre",
-                                               "sentence1_binary_parse",
-                                               "sentence2_binary_parse",
-                                               "sentence1_parse",
-                                               "sentence2_parse",
-                                               "sentence1",
-                                               "sentence2"};
+const std::vector<std::string> kMnliTestHeader{
+    "index",           "promptID",        "pairID",    "genre",    "sentence1_binary_parse", "sentence2_binary_parse",
+    "sentence1_parse", "sentence2_parse", "sentence1", "sentence2"};
 
 TEST_F(GlueReader, MnliTrainUsesGoldLabel) {
   auto header = kMnliTestHeader;
   header.insert(header.end(), {"label1", "gold_label"});
-  const Dataset train = read("mnli", "train.tsv",
-                             tsv({header,
-                                  mnli_row("0", "government", "Cream skimming has two dimensions.",
-                                           "Product and geography make it work.", {"neutral", "neutral"}),
-                                  mnli_row("1", "telephone", "You lose them to the next level.",
-                                           "You lose the things to the following level.", {"entailment", "entailment"}),
-                                  mnli_row("2", "fiction", "He said \"no\".", "He said yes.",
-                                           {"contradiction", "contradiction"})}));
+  const Dataset train =
+      read("mnli", "train.tsv",
+           tsv({header,
+                mnli_row("0", "government", "Cream skimming has two dimensions.", "Product and geography make it work.",
+                         {"neutral", "neutral"}),
+                mnli_row("1", "telephone", "You lose them to the next level.",
+                         "You lose the things to the following level.", {"entailment", "entailment"}),
+                mnli_row("2", "fiction", "He said \"no\".", "He said yes.", {"contradiction", "contradiction"})}));
   EXPECT_TRUE(train.labelled);
   expect_examples(train, {{.index = "0",
                            .a = "Cream skimming has two dimensions.",
@@ -356,9 +361,10 @@ TEST_F(GlueReader, MnliMatchedAndMismatchedDevAndTest) {
                 {"contradiction", "neutral", "neutral", "neutral", "contradiction", "neutral"}),
        mnli_row("2", "oup", "It rained.", "It was dry.",
                 {"entailment", "contradiction", "contradiction", "contradiction", "contradiction", "contradiction"})});
-  const std::vector<Want> want{{.index = "0", .a = "A man eats.", .b = "Someone eats.", .label = 0, .line = 2},
-                               {.index = "1", .a = "The hotel is old.", .b = "The hotel is popular.", .label = 1, .line = 3},
-                               {.index = "2", .a = "It rained.", .b = "It was dry.", .label = 2, .line = 4}};
+  const std::vector<Want> want{
+      {.index = "0", .a = "A man eats.", .b = "Someone eats.", .label = 0, .line = 2},
+      {.index = "1", .a = "The hotel is old.", .b = "The hotel is popular.", .label = 1, .line = 3},
+      {.index = "2", .a = "It rained.", .b = "It was dry.", .label = 2, .line = 4}};
   for (const char* name : {"mnli", "mnli-mm"}) {
     SCOPED_TRACE(name);
     const Dataset ds = read(name, std::string(task(name).dev_file), dev);
@@ -366,7 +372,8 @@ TEST_F(GlueReader, MnliMatchedAndMismatchedDevAndTest) {
     expect_examples(ds, want);
   }
 
-  const std::string test = tsv({kMnliTestHeader, mnli_row("9796", "fiction", "Hierbas, ans seco.", "Hierbas is a name.", {})});
+  const std::string test =
+      tsv({kMnliTestHeader, mnli_row("9796", "fiction", "Hierbas, ans seco.", "Hierbas is a name.", {})});
   for (const char* name : {"mnli", "mnli-mm"}) {
     SCOPED_TRACE(name);
     const Dataset ds = read(name, std::string(task(name).test_file), test);
@@ -376,10 +383,11 @@ TEST_F(GlueReader, MnliMatchedAndMismatchedDevAndTest) {
 }
 
 TEST_F(GlueReader, QnliEntailmentIsZero) {
-  const Dataset dev = read("qnli", "dev.tsv",
-                           "index\tquestion\tsentence\tlabel\n"
-                           "0\tWhat came into force?\tThe new constitution came into force.\tentailment\n"
-                           "1\tWhat is the first major city?\tThe tributaries are the Ill and the Neckar.\tnot_entailment\n");
+  const Dataset dev =
+      read("qnli", "dev.tsv",
+           "index\tquestion\tsentence\tlabel\n"
+           "0\tWhat came into force?\tThe new constitution came into force.\tentailment\n"
+           "1\tWhat is the first major city?\tThe tributaries are the Ill and the Neckar.\tnot_entailment\n");
   EXPECT_TRUE(dev.labelled);
   expect_examples(dev, {{.index = "0",
                          .a = "What came into force?",
@@ -396,17 +404,17 @@ TEST_F(GlueReader, QnliEntailmentIsZero) {
                             "index\tquestion\tsentence\n"
                             "5462\tWho fought in the great Northern war?\tSweden and Russia fought.\n");
   EXPECT_FALSE(test.labelled);
-  expect_examples(test, {{.index = "5462",
-                          .a = "Who fought in the great Northern war?",
-                          .b = "Sweden and Russia fought.",
-                          .line = 2}});
+  expect_examples(
+      test,
+      {{.index = "5462", .a = "Who fought in the great Northern war?", .b = "Sweden and Russia fought.", .line = 2}});
 }
 
 TEST_F(GlueReader, RteEntailmentIsZero) {
-  const Dataset dev = read("rte", "dev.tsv",
-                           "index\tsentence1\tsentence2\tlabel\n"
-                           "0\tDana Reeve has died of lung cancer.\tChristopher Reeve had an accident.\tnot_entailment\n"
-                           "1\tBacteria are mutating faster.\tBacteria is winning the war.\tentailment\n");
+  const Dataset dev =
+      read("rte", "dev.tsv",
+           "index\tsentence1\tsentence2\tlabel\n"
+           "0\tDana Reeve has died of lung cancer.\tChristopher Reeve had an accident.\tnot_entailment\n"
+           "1\tBacteria are mutating faster.\tBacteria is winning the war.\tentailment\n");
   EXPECT_TRUE(dev.labelled);
   expect_examples(dev, {{.index = "0",
                          .a = "Dana Reeve has died of lung cancer.",
@@ -424,9 +432,8 @@ TEST_F(GlueReader, RteEntailmentIsZero) {
                             "0\tMamie Till died.\tEmmett Till was murdered.\n"
                             "1\tThe Gulf War started.\tIraq invaded Kuwait.\n");
   EXPECT_FALSE(test.labelled);
-  expect_examples(test,
-                  {{.index = "0", .a = "Mamie Till died.", .b = "Emmett Till was murdered.", .line = 2},
-                   {.index = "1", .a = "The Gulf War started.", .b = "Iraq invaded Kuwait.", .line = 3}});
+  expect_examples(test, {{.index = "0", .a = "Mamie Till died.", .b = "Emmett Till was murdered.", .line = 2},
+                         {.index = "1", .a = "The Gulf War started.", .b = "Iraq invaded Kuwait.", .line = 3}});
 }
 
 TEST_F(GlueReader, WnliFileLabelOneIsEntailment) {
@@ -454,10 +461,9 @@ TEST_F(GlueReader, WnliFileLabelOneIsEntailment) {
                             "index\tsentence1\tsentence2\n"
                             "145\tThe cat sat on the mat because it was warm.\tThe mat was warm.\n");
   EXPECT_FALSE(test.labelled);
-  expect_examples(test, {{.index = "145",
-                          .a = "The cat sat on the mat because it was warm.",
-                          .b = "The mat was warm.",
-                          .line = 2}});
+  expect_examples(
+      test,
+      {{.index = "145", .a = "The cat sat on the mat because it was warm.", .b = "The mat was warm.", .line = 2}});
 }
 
 // ---- Line endings, limits, quotes ----
@@ -474,18 +480,21 @@ TEST_F(GlueReader, CrlfLineEndings) {
   expect_examples(read("rte", "test.tsv", "index\tsentence1\tsentence2\r\n3\tA.\tB.\r\n"),
                   {{.index = "3", .a = "A.", .b = "B.", .line = 2}});
   // BOM and CRLF together, as a Windows tool would save MRPC.
-  expect_examples(read("mrpc", "train.tsv",
-                       "\xEF\xBB\xBFQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\r\n1\t1\t2\tOne.\tUno.\r\n"),
-                  {{.index = "0", .a = "One.", .b = "Uno.", .label = 1, .line = 2}});
+  expect_examples(
+      read("mrpc", "train.tsv", "\xEF\xBB\xBFQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\r\n1\t1\t2\tOne.\tUno.\r\n"),
+      {{.index = "0", .a = "One.", .b = "Uno.", .label = 1, .line = 2}});
 }
 
 TEST_F(GlueReader, FinalNewlineIsOptional) {
   // CoLA's real dev.tsv has no newline after its last row.
-  expect_examples(read("cola", "dev.tsv", "gj04\t1\t\tFirst.\nw_80\t0\t*\tLast."),
-                  {{.index = "0", .a = "First.", .label = 1, .line = 1}, {.index = "1", .a = "Last.", .label = 0, .line = 2}});
-  expect_examples(read("sst2", "a.tsv", "sentence\tlabel\nfine \t1"), {{.index = "0", .a = "fine ", .label = 1, .line = 2}});
+  expect_examples(
+      read("cola", "dev.tsv", "gj04\t1\t\tFirst.\nw_80\t0\t*\tLast."),
+      {{.index = "0", .a = "First.", .label = 1, .line = 1}, {.index = "1", .a = "Last.", .label = 0, .line = 2}});
+  expect_examples(read("sst2", "a.tsv", "sentence\tlabel\nfine \t1"),
+                  {{.index = "0", .a = "fine ", .label = 1, .line = 2}});
   // One empty line at the end is tolerated …
-  expect_examples(read("sst2", "b.tsv", "sentence\tlabel\nfine \t1\n\n"), {{.index = "0", .a = "fine ", .label = 1, .line = 2}});
+  expect_examples(read("sst2", "b.tsv", "sentence\tlabel\nfine \t1\n\n"),
+                  {{.index = "0", .a = "fine ", .label = 1, .line = 2}});
 }
 
 TEST_F(GlueReader, LimitStopsAfterThatManyExamples) {
@@ -507,20 +516,18 @@ TEST_F(GlueReader, LimitStopsAfterThatManyExamples) {
 
 TEST_F(GlueReader, BareQuotesAreKeptVerbatim) {
   // No CSV quote processing: a quote neither opens nor closes a field, "" stays two characters.
-  const std::string danny =
-      "\"Danny Kennedy said: \"\"The burden of proof lies with the Commonwealth.\"\"\"";
+  const std::string danny = "\"Danny Kennedy said: \"\"The burden of proof lies with the Commonwealth.\"\"\"";
   const Dataset rte = read("rte", "dev.tsv",
                            "index\tsentence1\tsentence2\tlabel\n"
-                           "276\t" + danny + "\tGreenpeace said that peace is terrorism.\tnot_entailment\n"
-                           "277\t\"\t\"unclosed quote\tentailment\n"
-                           "278\tends with a quote\"\t\"\"\tentailment\n");
-  expect_examples(rte, {{.index = "276",
-                         .a = danny,
-                         .b = "Greenpeace said that peace is terrorism.",
-                         .label = 1,
-                         .line = 2},
-                        {.index = "277", .a = "\"", .b = "\"unclosed quote", .label = 0, .line = 3},
-                        {.index = "278", .a = "ends with a quote\"", .b = "\"\"", .label = 0, .line = 4}});
+                           "276\t" +
+                               danny +
+                               "\tGreenpeace said that peace is terrorism.\tnot_entailment\n"
+                               "277\t\"\t\"unclosed quote\tentailment\n"
+                               "278\tends with a quote\"\t\"\"\tentailment\n");
+  expect_examples(rte,
+                  {{.index = "276", .a = danny, .b = "Greenpeace said that peace is terrorism.", .label = 1, .line = 2},
+                   {.index = "277", .a = "\"", .b = "\"unclosed quote", .label = 0, .line = 3},
+                   {.index = "278", .a = "ends with a quote\"", .b = "\"\"", .label = 0, .line = 4}});
   // A quoted tab still separates columns.
   const fs::path quoted_tab = write("tab.tsv", "index\tsentence1\tsentence2\tlabel\n0\t\"A\tB\"\tC\tentailment\n");
   const std::string msg = error_at("rte", quoted_tab);
@@ -584,7 +591,8 @@ TEST_F(GlueReaderErrors, UnknownLabel) {
   const fs::path neg = write("neg.tsv", "sentence\tlabel\nok \t-1\n");
   EXPECT_TRUE(contains(error_at("sst2", neg), neg.string() + ":2: unknown label '-1' (expected one of 0, 1)"));
   const fs::path wnli = write("wnli.tsv", "index\tsentence1\tsentence2\tlabel\n0\tA.\tB.\tentailment\n");
-  EXPECT_TRUE(contains(error_at("wnli", wnli), wnli.string() + ":2: unknown label 'entailment' (expected one of 0, 1)"));
+  EXPECT_TRUE(
+      contains(error_at("wnli", wnli), wnli.string() + ":2: unknown label 'entailment' (expected one of 0, 1)"));
   const fs::path cola = write("cola.tsv", "gj04\t1\t\tFine.\ngj04\t1.0\t\tFine.\n");
   EXPECT_TRUE(contains(error_at("cola", cola), cola.string() + ":2: unknown label '1.0' (expected one of 0, 1)"));
 }
@@ -596,7 +604,8 @@ TEST_F(GlueReaderErrors, MissingHeader) {
   EXPECT_TRUE(contains(msg, "(or index for a test file) for RTE"));
   EXPECT_TRUE(contains(msg, "got '0, A., B., entailment'"));
   const fs::path sst2 = write("sst2.tsv", "it 's fine . \t1\n");
-  EXPECT_TRUE(contains(error_at("sst2", sst2), sst2.string() + ":1: expected a header with columns sentence and label"));
+  EXPECT_TRUE(
+      contains(error_at("sst2", sst2), sst2.string() + ":1: expected a header with columns sentence and label"));
   // MRPC without its header row.
   const fs::path mrpc = write("mrpc.tsv", "1\t702876\t702977\tA.\tB.\n");
   EXPECT_TRUE(contains(error_at("mrpc", mrpc),
@@ -608,7 +617,8 @@ TEST_F(GlueReaderErrors, MissingHeader) {
                                            "file) for SST-2, got 'sentence, score'"));
   // A pair task's header without its second text column.
   const fs::path qnli = write("qnli.tsv", "index\tquestion\tlabel\n0\tWhy?\tentailment\n");
-  EXPECT_TRUE(contains(error_at("qnli", qnli), qnli.string() + ":1: expected a header with columns question, sentence"));
+  EXPECT_TRUE(
+      contains(error_at("qnli", qnli), qnli.string() + ":1: expected a header with columns question, sentence"));
 }
 
 TEST_F(GlueReaderErrors, HeaderOnlyHasNoExamples) {
@@ -650,7 +660,8 @@ TEST_F(GlueReaderErrors, InvalidUtf8) {
   const fs::path cut = write("cut.tsv", "index\tsentence\r\n0\tEuro \xE2\x82\r\n");
   EXPECT_TRUE(contains(error_at("sst2", cut), cut.string() + ":2: not valid UTF-8 (byte 7 of the line)"));
   // In the header itself; a BOM alone is fine, half a BOM is not.
-  const fs::path half_bom = write("half_bom.tsv", "\xEF\xBBQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\n1\t1\t2\tA.\tB.\n");
+  const fs::path half_bom =
+      write("half_bom.tsv", "\xEF\xBBQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\n1\t1\t2\tA.\tB.\n");
   EXPECT_TRUE(contains(error_at("mrpc", half_bom), half_bom.string() + ":1: not valid UTF-8 (byte 0 of the line)"));
 }
 
@@ -729,7 +740,8 @@ TEST_F(GlueShared, Mrpc) {
             "He said the foodservice pie business doesn't fit the company's long-term growth strategy.");
   EXPECT_EQ(dev.examples[0].text_b, "\"The foodservice pie business does not fit our long-term growth strategy.");
   EXPECT_EQ(dev.examples[1].label, 0);
-  EXPECT_EQ(dev.examples[407].text_b, "In Soviet times the Beatles' music \"was considered propaganda of an alien ideology.");
+  EXPECT_EQ(dev.examples[407].text_b,
+            "In Soviet times the Beatles' music \"was considered propaganda of an alien ideology.");
   EXPECT_EQ(count_label(dev, 1), 279u);
   EXPECT_EQ(count_label(dev, 0), 129u);
 

@@ -21,7 +21,7 @@ constexpr double kTol = 1e-12;
 
 TEST(Metrics, Accuracy) {
   EXPECT_DOUBLE_EQ(accuracy(Ints{0, 1, 1, 0, 1}, Ints{0, 1, 0, 0, 0}), 3.0 / 5.0);  // positions 0, 1, 3
-  EXPECT_DOUBLE_EQ(accuracy(Ints{2, 0, 1, 2}, Ints{2, 1, 1, 0}), 0.5);             // 3 classes: 0 and 2
+  EXPECT_DOUBLE_EQ(accuracy(Ints{2, 0, 1, 2}, Ints{2, 1, 1, 0}), 0.5);              // 3 classes: 0 and 2
   EXPECT_DOUBLE_EQ(accuracy(Ints{1, 1, 1}, Ints{1, 1, 1}), 1.0);
   EXPECT_DOUBLE_EQ(accuracy(Ints{0, 0}, Ints{1, 1}), 0.0);
 }
