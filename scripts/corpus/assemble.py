@@ -219,10 +219,7 @@ def main():
                 removed["sst_snippet"] += len(doc)
                 continue
             kept = []
-            for line in doc:
-                line = norm_ws(line)
-                if not line:
-                    continue
+            for line in doc:           # part files and GLUE texts are already white-space normalised
                 dk = dedup_key(line)
                 if dk in seen:
                     st["removed_duplicates"] += 1

@@ -2,6 +2,8 @@
 // the task's GLUE metrics, examples/s, mean tokens; GLUE submission files with --predict.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -33,12 +35,19 @@ const glue::TaskSpec& spec_for(const Engine& engine, const std::string& task, co
   return *spec;
 }
 
-void progress_bar(size_t done, size_t total) {
-  const int width = 30;
-  const int filled = static_cast<int>(width * done / std::max<size_t>(total, 1));
-  std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "==============================", width - filled, "", done, total);
-  if (done == total) std::fprintf(stderr, "\r%*s\r", width + 30, "");
-  std::fflush(stderr);
+// A one-line progress bar on stderr (only used when stderr is a terminal): done/total, rate, ETA.
+std::function<void(size_t, size_t)> progress_bar() {
+  const auto start = std::chrono::steady_clock::now();
+  return [start](size_t done, size_t total) {
+    const int width = 30;
+    const int filled = static_cast<int>(width * done / std::max<size_t>(total, 1));
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = static_cast<double>(done) / std::max(s, 1e-9);
+    std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu  %.1f ex/s  eta %.0f s ", filled, "==============================",
+                 width - filled, "", done, total, rate, static_cast<double>(total - done) / std::max(rate, 1e-9));
+    if (done == total) std::fprintf(stderr, "\r%*s\r", width + 50, "");
+    std::fflush(stderr);
+  };
 }
 
 nlohmann::json to_json(const EvalResult& r) {
@@ -69,7 +78,7 @@ void run_one(const Engine& engine, const Opts& o) {
   }
   const glue::TaskSpec& spec = spec_for(engine, task, o.glue_task);
   EvalOptions eo{.limit = o.limit, .batch = o.batch, .max_length = o.max_length, .progress = {}};
-  if (isatty(STDERR_FILENO)) eo.progress = progress_bar;
+  if (isatty(STDERR_FILENO)) eo.progress = progress_bar();
   const EvalResult r = evaluate(engine, task, spec, o.data, eo);
   if (!o.predict.empty()) write_glue_predictions(r, spec, o.predict);
   if (o.json) {
@@ -96,7 +105,7 @@ void run_glue(const Engine& engine, const Opts& o) {
   for (const auto& [task, spec] : jobs) {
     const auto data = std::filesystem::path(o.glue_dir) / spec->dir / spec->dev_file;
     EvalOptions eo{.limit = o.limit, .batch = o.batch, .max_length = o.max_length, .progress = {}};
-    if (isatty(STDERR_FILENO)) eo.progress = progress_bar;
+    if (isatty(STDERR_FILENO)) eo.progress = progress_bar();
     const EvalResult r = evaluate(engine, task, *spec, data, eo);
     if (o.json) {
       std::cout << to_json(r).dump() << "\n";
