@@ -195,6 +195,18 @@ TEST(Cli, BadModelFilesAreOneLineErrorsNamingTheFile) {
   expect_error(run({"classify", "--model", d.string(), "x"}), 1, "ffn.weight");
 }
 
+TEST(Cli, MissingTensorIsNamed) {
+  EDGEMT_REQUIRE_SHARED();
+  const fs::path d = tiny_copy("missing_tensor");
+  SafetensorsFile src(tiny() / "cls/model.safetensors");
+  std::vector<TensorToWrite> tensors;
+  for (const auto& t : src.tensors())
+    if (t.name != "albert.encoder.albert_layer_groups.0.albert_layers.0.attention.key.bias")
+      tensors.push_back({t.name, t.dtype, t.shape, src.data(t)});
+  write_safetensors(d / "model.safetensors", tensors);
+  expect_error(run({"classify", "--model", d.string(), "x"}), "attention.key.bias");
+}
+
 TEST(Cli, InvalidUtf8TextIsAnError) {
   EDGEMT_REQUIRE_SHARED();
   expect_error(run({"classify", "--model", (tiny() / "cls").string(), "bad \xff\xfe text"}), 1, "UTF-8");
