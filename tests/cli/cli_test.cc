@@ -204,7 +204,7 @@ TEST(Cli, MissingTensorIsNamed) {
     if (t.name != "albert.encoder.albert_layer_groups.0.albert_layers.0.attention.key.bias")
       tensors.push_back({t.name, t.dtype, t.shape, src.data(t)});
   write_safetensors(d / "model.safetensors", tensors);
-  expect_error(run({"classify", "--model", d.string(), "x"}), "attention.key.bias");
+  expect_error(run({"classify", "--model", d.string(), "x"}), 1, "attention.key.bias");
 }
 
 TEST(Cli, InvalidUtf8TextIsAnError) {
