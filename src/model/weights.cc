@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "formats/tensor_access.h"
 
 namespace edgemt {
 
@@ -17,24 +18,10 @@ class Reader {
   bool has(const std::string& name) const { return f_.find(name) != nullptr; }
 
   // The tensor as f32 with exactly `shape`.
-  const float* get(const std::string& name, std::vector<int64_t> shape) {
-    const TensorInfo* t = f_.find(name);
-    if (!t) throw Error(f_.path().string() + ": missing tensor '" + name + "' (expected shape " + shape_str(shape) + ")");
-    if (t->shape != shape)
-      throw Error(f_.path().string() + ": tensor '" + name + "' has shape " + shape_str(t->shape) + ", expected " +
-                  shape_str(shape));
-    const auto& traits = dtype_traits(t->dtype);
-    if (!traits.is_float)
-      throw Error(f_.path().string() + ": tensor '" + name + "' has dtype " + std::string(traits.name) +
-                  ", expected F32, F16 or BF16");
+  const float* get(const std::string& name, const std::vector<int64_t>& shape) {
+    const float* p = f32_tensor(f_, name, shape, owned_);
     used_.insert(name);
-    const auto bytes = f_.data(*t);
-    if (t->dtype == DType::F32 && reinterpret_cast<uintptr_t>(bytes.data()) % alignof(float) == 0)
-      return reinterpret_cast<const float*>(bytes.data());  // zero copy
-    auto buf = std::make_unique<float[]>(t->numel());
-    widen_to_f32(t->dtype, bytes.data(), t->numel(), buf.get());
-    owned_.push_back(std::move(buf));
-    return owned_.back().get();
+    return p;
   }
 
   LinearW linear(const std::string& prefix, int out, int in) {

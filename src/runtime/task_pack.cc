@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "formats/tensor_access.h"
 #include "text/glue_tasks.h"
 
 namespace edgemt {
@@ -20,25 +21,6 @@ std::string normalize_glue_name(std::string name) {
   if (name == "mnli-mismatched" || name == "mnli_mismatched") return "mnli-mm";
   return name;
 }
-
-namespace {
-
-const float* f32_tensor(const SafetensorsFile& f, const std::string& name, const std::vector<int64_t>& shape,
-                        std::vector<std::unique_ptr<float[]>>& owned) {
-  const TensorInfo* t = f.find(name);
-  if (!t) throw Error(f.path().string() + ": missing tensor '" + name + "' (expected shape " + shape_str(shape) + ")");
-  if (t->shape != shape)
-    throw Error(f.path().string() + ": tensor '" + name + "' has shape " + shape_str(t->shape) + ", expected " + shape_str(shape));
-  if (!dtype_traits(t->dtype).is_float)
-    throw Error(f.path().string() + ": tensor '" + name + "' has dtype " + std::string(dtype_traits(t->dtype).name) +
-                ", expected F32, F16 or BF16");
-  auto buf = std::make_unique<float[]>(t->numel());
-  widen_to_f32(t->dtype, f.data(*t).data(), t->numel(), buf.get());
-  owned.push_back(std::move(buf));
-  return owned.back().get();
-}
-
-}  // namespace
 
 TaskPack load_task_pack(const fs::path& dir, const AlbertConfig& backbone) {
   const fs::path json_path = dir / "task.json";
