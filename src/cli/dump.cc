@@ -8,8 +8,6 @@
 #include "edgemt/engine.h"
 #include "formats/model_dir.h"
 #include "formats/safetensors.h"
-#include "kernels/linear.h"
-#include "kernels/norm_act.h"
 #include "model/albert.h"
 #include "runtime/heads.h"
 #include "runtime/task_pack.h"
@@ -67,11 +65,9 @@ void add_dump(CLI::App& app, Run& run) {
       std::vector<float> pooled = out.pooled, logits = out.logits;
       if (head) {
         const std::span<const float> cls(out.last_hidden.data(), static_cast<size_t>(H));  // [1, H]
-        pooled.resize(static_cast<size_t>(H));
-        ops::linear(cls.data(), 1, static_cast<int>(H), static_cast<int>(H), head->pooler.w, head->pooler.b,
-                    static_cast<int>(H), pooled.data(), static_cast<int>(H));
-        ops::tanh_inplace(pooled.data(), H);
-        logits = task_logits(head->pooler, head->classifier, cls, 1);
+        auto h = apply_head(head->pooler, head->classifier, cls, 1);
+        pooled = std::move(h.pooled);
+        logits = std::move(h.logits);
       }
       if (!pooled.empty()) tensors.push_back({"pooled", DType::F32, {H}, bytes_of(pooled)});
       if (!logits.empty())

@@ -107,7 +107,7 @@ std::vector<Prediction> Engine::classify_batch(std::string_view task_name, const
   std::vector<float> cls(static_cast<size_t>(B) * H);  // [B, H] the [CLS] rows
   for (int b = 0; b < B; ++b)
     std::copy_n(out.last_hidden.data() + static_cast<long>(out.offsets[b]) * H, H, cls.data() + static_cast<long>(b) * H);
-  const std::vector<float> logits = task_logits(task.pooler, task.classifier, cls, B);  // [B, C]
+  const std::vector<float> logits = apply_head(task.pooler, task.classifier, cls, B).logits;  // [B, C]
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   std::vector<Prediction> preds;
   for (int b = 0; b < B; ++b) {

@@ -19,14 +19,15 @@ float entropy_from_logits(std::span<const float> z) {
   return static_cast<float>(std::max(0.0, lse - expect));
 }
 
-std::vector<float> task_logits(const LinearW& pooler, const LinearW& classifier, std::span<const float> cls, int B) {
-  std::vector<float> pooled(static_cast<size_t>(B) * pooler.out);  // [B, H]
-  ops::linear(cls.data(), B, pooler.in, pooler.in, pooler.w, pooler.b, pooler.out, pooled.data(), pooler.out);
-  ops::tanh_inplace(pooled.data(), static_cast<long>(pooled.size()));
-  std::vector<float> logits(static_cast<size_t>(B) * classifier.out);  // [B, C]
-  ops::linear(pooled.data(), B, classifier.in, classifier.in, classifier.w, classifier.b, classifier.out, logits.data(),
-              classifier.out);
-  return logits;
+HeadOutput apply_head(const LinearW& pooler, const LinearW& classifier, std::span<const float> cls, int B) {
+  HeadOutput h;
+  h.pooled.resize(static_cast<size_t>(B) * pooler.out);
+  ops::linear(cls.data(), B, pooler.in, pooler.in, pooler.w, pooler.b, pooler.out, h.pooled.data(), pooler.out);
+  ops::tanh_inplace(h.pooled.data(), static_cast<long>(h.pooled.size()));
+  h.logits.resize(static_cast<size_t>(B) * classifier.out);
+  ops::linear(h.pooled.data(), B, classifier.in, classifier.in, classifier.w, classifier.b, classifier.out,
+              h.logits.data(), classifier.out);
+  return h;
 }
 
 Prediction head_prediction(const TaskInfo& task, std::span<const float> logits) {
