@@ -9,6 +9,8 @@
 #   GLUE_DIR  default ${GLUE_DIR:-../shared/glue}: GLUE train files are added, dev/test removed.
 #   CORPUS_DIR (env) default ../shared/corpus: the SST raw snippets (sst-raw/).
 #   JOBS (env) parallel extractors, default nproc.
+#   SKIP_SOURCES (env) comma-separated source names to leave out, e.g. SKIP_SOURCES=gcide,foldoc
+#             (names: see ORDER below; docs/corpus.md lists each source's licence).
 #
 # Needs: apt-get + dpkg-deb (Debian registry), npm (npm registry), python3 (stdlib only).
 # Nothing it downloads or writes belongs in git: keep OUT_DIR ignored.
@@ -21,6 +23,7 @@ GLUE=${2:-${GLUE_DIR:-$ROOT/../shared/glue}}
 SEEDS=${CORPUS_DIR:-$ROOT/../shared/corpus}
 JOBS=${JOBS:-$(nproc)}
 PY=${PYTHON:-python3}
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ next to scripts/corpus/
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -65,6 +68,10 @@ NPMS=(
 )
 # order of the sources in corpus.txt (GLUE train sentences are appended last)
 ORDER=sotu,bible-web,devil,fortunes,jargon,sst-snippets,spamassassin,gcide,wordnet,foldoc,python-doc,django-doc,perl-doc,postgresql-doc,linux-doc,debian-handbook,debian-docs
+
+SKIP=",${SKIP_SOURCES:-},"
+keep() { [[ $SKIP != *",$1,"* ]]; }
+ORDER=$(IFS=,; for s in $ORDER; do if keep "$s"; then printf '%s,' "$s"; fi; done)
 
 # ------------------------------------------------------------------ download (idempotent)
 apt_updated=0
@@ -146,7 +153,9 @@ log "unpacked into $EX"
 # biggest first so that $JOBS workers finish together
 JOBLIST=(gcide linux-doc spamassassin django-doc python-doc postgresql-doc wordnet sotu foldoc
          perl-doc bible-web fortunes debian-docs debian-handbook jargon devil sst-snippets)
-for s in "${JOBLIST[@]}"; do printf '%s\0%s\0%s\0' "$s" "${ROOTS[$s]}" "$PARTS/$s.txt"; done |
+for s in "${JOBLIST[@]}"; do
+  if keep "$s"; then printf '%s\0%s\0%s\0' "$s" "${ROOTS[$s]}" "$PARTS/$s.txt"; fi
+done |
   xargs -0 -n 3 -P "$JOBS" "$PY" "$HERE/sources.py"
 log "all sources cleaned into $PARTS"
 
