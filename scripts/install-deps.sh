@@ -13,6 +13,7 @@ PACKAGES=(
   libopenblas-dev                      # the other BLAS, compared in bench/gemm_bench.cc
   libgtest-dev libgmock-dev googletest # tests
   libbenchmark-dev                     # kernel microbenchmarks
+  libtorch-dev                         # trainer (src/train): libtorch 1.13, CPU
 )
 
 missing=()

@@ -14,5 +14,6 @@ void add_dump(CLI::App& app, Run& run);
 void add_info(CLI::App& app, Run& run);
 void add_bench(CLI::App& app, Run& run);
 void add_eval(CLI::App& app, Run& run);
+void add_train(CLI::App& app, Run& run);  // train tokenize|pretrain (libtorch builds only)
 
 }  // namespace edgemt::cli
