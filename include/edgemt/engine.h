@@ -23,6 +23,7 @@ struct TaskInfo {
   std::string glue_task;            // "sst2", "mnli", …; empty when the pack declares none
   std::vector<std::string> labels;  // [C]; empty for regression
   bool regression = false;
+  std::string metric;               // headline metric ("accuracy", "f1", "mcc", …); empty: the GLUE task's
 };
 
 struct EngineOptions {

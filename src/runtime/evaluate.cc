@@ -96,6 +96,14 @@ EvalResult evaluate(const Engine& engine, const std::string& task, const glue::T
     }
     r.metrics.emplace_back(std::string(glue::metric_key(m)), v);
   }
+  // The pack's declared headline metric goes first; GLUE's set decides which are computed.
+  if (!info.metric.empty()) {
+    const auto it = std::find_if(r.metrics.begin(), r.metrics.end(), [&](const auto& kv) { return kv.first == info.metric; });
+    if (it == r.metrics.end())
+      throw Error("task '" + info.name + "' declares metric '" + info.metric + "', which GLUE " + std::string(spec.name) +
+                  " does not use");
+    std::rotate(r.metrics.begin(), it, it + 1);
+  }
   return r;
 }
 

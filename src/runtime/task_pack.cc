@@ -37,6 +37,14 @@ TaskPack load_task_pack(const fs::path& dir, const AlbertConfig& backbone) {
     if (!glue::find_task(pack.info.glue_task))
       throw Error(field("glue_task") + "'" + pack.info.glue_task + "' is not one of " + glue::task_names());
   }
+  if (j.contains("metric")) {
+    if (!j["metric"].is_string()) throw Error(field("metric") + "must be a string");
+    pack.info.metric = j["metric"].get<std::string>();
+    bool known = false;
+    for (auto m : {glue::Metric::Accuracy, glue::Metric::F1, glue::Metric::Mcc, glue::Metric::Pearson, glue::Metric::Spearman})
+      known = known || glue::metric_key(m) == pack.info.metric;
+    if (!known) throw Error(field("metric") + "'" + pack.info.metric + "' is not one of accuracy, f1, mcc, pearson, spearman");
+  }
   if (j.contains("problem_type")) {
     if (!j["problem_type"].is_string()) throw Error(field("problem_type") + "must be a string");
     const auto pt = j["problem_type"].get<std::string>();

@@ -164,6 +164,20 @@ TEST(Eval, DumpUsesTheChosenTaskHead) {
   EXPECT_FALSE(fs::exists(d / "c.safetensors")) << "no partial file on error";
 }
 
+TEST(Eval, DeclaredMetricLeadsAndMustBelongToTheGlueTask) {
+  const fs::path model = model_with_task_pack();
+  const fs::path d = testing::temp_dir("eval_metric");
+  testing::write_text(d / "dev.tsv",
+                      "#1 String\t#2 String\tQuality\nthe cat sat .\tthe cat was sitting .\t1\n"
+                      "it rained .\tprices rose sharply .\t0\nhe left early .\the went home early .\t1\n");
+  testing::write_text(model / "tasks/sentiment/task.json", R"({"glue_task": "mrpc", "labels": ["a", "b"], "metric": "accuracy"})");
+  const auto r = run({"eval", "--model", model.string(), "--task", "sentiment", "--data", (d / "dev.tsv").string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_LT(r.out.find("accuracy"), r.out.find("f1")) << "declared headline first: " << r.out;
+  testing::write_text(model / "tasks/sentiment/task.json", R"({"glue_task": "mrpc", "labels": ["a", "b"], "metric": "mcc"})");
+  expect_error(run({"eval", "--model", model.string(), "--task", "sentiment", "--data", (d / "dev.tsv").string()}), "mcc");
+}
+
 TEST(Eval, BadTaskPacksAreNamed) {
   const fs::path model = model_with_task_pack();
   testing::write_text(model / "tasks/sentiment/task.json", R"({"glue_task": "sst9", "labels": ["a", "b"]})");
@@ -172,6 +186,8 @@ TEST(Eval, BadTaskPacksAreNamed) {
   expect_error(run({"classify", "--model", model.string(), "--task", "default", "x"}), "classifier.weight");
   testing::write_text(model / "tasks/sentiment/task.json", R"({"labels": "ab"})");
   expect_error(run({"classify", "--model", model.string(), "--task", "default", "x"}), "labels");
+  testing::write_text(model / "tasks/sentiment/task.json", R"({"labels": ["a", "b"], "metric": "bleu"})");
+  expect_error(run({"classify", "--model", model.string(), "--task", "default", "x"}), "metric");
 }
 
 TEST(Eval, MalformedFilesAreOneLineErrorsWithFileAndLine) {
