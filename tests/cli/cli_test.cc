@@ -10,6 +10,7 @@
 
 #include "formats/safetensors.h"
 #include "support/files.h"
+#include "support/golden.h"
 #include "support/paths.h"
 #include "support/run_cli.h"
 
@@ -93,14 +94,7 @@ TEST(Cli, DumpMatchesEveryHfTensorForAPair) {
     const TensorInfo* b = tensors.find("case" + std::to_string(k) + "." + n);
     ASSERT_TRUE(a && b) << n;
     ASSERT_EQ(a->shape, b->shape) << n;
-    const auto* x = reinterpret_cast<const float*>(d.data(*a).data());
-    const auto* y = reinterpret_cast<const float*>(tensors.data(*b).data());
-    float max_ref = 0, max_diff = 0;
-    for (size_t i = 0; i < a->numel(); ++i) {
-      max_ref = std::max(max_ref, std::fabs(y[i]));
-      max_diff = std::max(max_diff, std::fabs(x[i] - y[i]));
-    }
-    EXPECT_LE(max_diff, 1e-4f * max_ref) << n;
+    testing::expect_matches(testing::tensor_f32(d, n), testing::tensor_f32(tensors, b->name), n);
   }
   EXPECT_EQ(d.find("mlm_logits"), nullptr) << "a classifier has no MLM head";
 }
@@ -116,14 +110,7 @@ TEST(Cli, DumpOfMlmModelHasMlmLogits) {
   const TensorInfo* b = ref.find("case1.mlm_logits");
   ASSERT_TRUE(a && b);
   ASSERT_EQ(a->shape, b->shape);
-  const auto* x = reinterpret_cast<const float*>(d.data(*a).data());
-  const auto* y = reinterpret_cast<const float*>(ref.data(*b).data());
-  float max_ref = 0, max_diff = 0;
-  for (size_t i = 0; i < a->numel(); ++i) {
-    max_ref = std::max(max_ref, std::fabs(y[i]));
-    max_diff = std::max(max_diff, std::fabs(x[i] - y[i]));
-  }
-  EXPECT_LE(max_diff, 1e-4f * max_ref);
+  testing::expect_matches(testing::tensor_f32(d, "mlm_logits"), testing::tensor_f32(ref, "case1.mlm_logits"), "mlm_logits");
 }
 
 TEST(Cli, EmptyAndOverlongTextBehaveAsHf) {

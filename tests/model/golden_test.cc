@@ -11,21 +11,16 @@
 #include "formats/safetensors.h"
 #include "model/albert.h"
 #include "model/weights.h"
+#include "support/golden.h"
 #include "support/paths.h"
 
 namespace edgemt {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::expect_matches;
+using testing::tensor_f32;
 
-std::vector<float> tensor_f32(const SafetensorsFile& f, const std::string& name) {
-  const TensorInfo* t = f.find(name);
-  EXPECT_NE(t, nullptr) << name;
-  if (!t) return {};
-  std::vector<float> v(t->numel());
-  widen_to_f32(t->dtype, f.data(*t).data(), v.size(), v.data());
-  return v;
-}
+namespace fs = std::filesystem;
 
 std::vector<int64_t> tensor_i64(const SafetensorsFile& f, const std::string& name) {
   const TensorInfo* t = f.find(name);
@@ -34,17 +29,6 @@ std::vector<int64_t> tensor_i64(const SafetensorsFile& f, const std::string& nam
   std::vector<int64_t> v(t->numel());
   std::memcpy(v.data(), f.data(*t).data(), t->nbytes);
   return v;
-}
-
-// The criterion: max |ours − ref| ≤ 1e-4 · max |ref|.
-void expect_matches(std::span<const float> ours, std::span<const float> ref, const std::string& what) {
-  ASSERT_EQ(ours.size(), ref.size()) << what;
-  float max_ref = 0, max_diff = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    max_ref = std::max(max_ref, std::fabs(ref[i]));
-    max_diff = std::max(max_diff, std::fabs(ours[i] - ref[i]));
-  }
-  EXPECT_LE(max_diff, 1e-4f * max_ref) << what << ": max diff " << max_diff << ", max |ref| " << max_ref;
 }
 
 struct Fixture {

@@ -11,6 +11,7 @@
 #include "model/albert.h"
 #include "model/weights.h"
 #include "support/files.h"
+#include "support/golden.h"
 #include "support/paths.h"
 #include "support/run_cli.h"
 #include "train/model_io.h"
@@ -19,32 +20,15 @@
 namespace edgemt {
 namespace {
 
+using testing::expect_matches;
+using testing::tensor_f32;
+
 namespace fs = std::filesystem;
 using train::AlbertForPreTraining;
 
 std::vector<float> values(const torch::Tensor& t) {
   const auto c = t.detach().to(torch::kFloat).contiguous();
   return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
-}
-
-std::vector<float> tensor_f32(const SafetensorsFile& f, const std::string& name) {
-  const TensorInfo* t = f.find(name);
-  EXPECT_NE(t, nullptr) << name;
-  if (!t) return {};
-  std::vector<float> v(t->numel());
-  widen_to_f32(t->dtype, f.data(*t).data(), v.size(), v.data());
-  return v;
-}
-
-void expect_matches(std::span<const float> ours, std::span<const float> ref, const std::string& what) {
-  ASSERT_EQ(ours.size(), ref.size()) << what;
-  float max_ref = 0, max_diff = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    max_ref = std::max(max_ref, std::fabs(ref[i]));
-    max_diff = std::max(max_diff, std::fabs(ours[i] - ref[i]));
-  }
-  EXPECT_GT(max_ref, 0.0f) << what;
-  EXPECT_LE(max_diff, 1e-4f * max_ref) << what << ": max diff " << max_diff << ", max |ref| " << max_ref;
 }
 
 torch::Tensor row(const std::vector<int64_t>& v) { return torch::tensor(v).unsqueeze(0); }  // [1, T]
