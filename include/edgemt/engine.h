@@ -17,6 +17,15 @@ namespace text {
 class Tokenizer;
 }
 
+// A task pack's Houlsby adapters (docs/formats.md "Task packs with adapters").
+struct AdapterInfo {
+  int size = 0;                      // bottleneck width m
+  std::string activation;            // "gelu", "gelu_new", "relu" or "silu"
+  bool share_across_layers = false;  // one set for every layer application, else one per application
+  int sets = 0;                      // adapter sets in the pack: 1 when shared, else the layer applications
+  size_t parameters = 0;             // adapters + task LayerNorms: sets · (2·(2·H·m + H + m) + 4H)
+};
+
 // What a task is: its labels (in id order) or regression, and the GLUE task it answers, if any.
 struct TaskInfo {
   std::string name;
@@ -24,6 +33,8 @@ struct TaskInfo {
   std::vector<std::string> labels;  // [C]; empty for regression
   bool regression = false;
   std::string metric;               // headline metric ("accuracy", "f1", "mcc", …); empty: the GLUE task's
+  size_t max_length = 0;            // sequence length the task was trained with (eval's default); 0: not declared
+  std::optional<AdapterInfo> adapter;  // nullopt: a head-only pack on the plain backbone
 };
 
 struct EngineOptions {

@@ -51,7 +51,9 @@ void add_dump(CLI::App& app, Run& run) {
       auto enc = engine.tokenizer().encode(o->text, pair ? std::optional<std::string_view>(o->text_pair) : std::nullopt, limit);
       std::vector<Sequence> batch{{enc.ids, enc.type_ids, {}}};
       const bool mlm = engine.model().weights().mlm.has_value();
-      const ForwardOutput out = engine.model().forward(batch, {.keep_hidden_states = true, .mlm = mlm});
+      const TaskAdapters* adapters = head && head->adapters ? &*head->adapters : nullptr;
+      const ForwardOutput out =
+          engine.model().forward(batch, {.keep_hidden_states = true, .mlm = mlm, .adapters = adapters});
 
       const auto T = static_cast<int64_t>(enc.ids.size());
       const int64_t H = cfg.hidden_size;

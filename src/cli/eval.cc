@@ -53,7 +53,8 @@ std::function<void(size_t, size_t)> progress_bar() {
 nlohmann::json to_json(const EvalResult& r) {
   nlohmann::json j = {{"task", r.task},           {"glue_task", r.glue_task},      {"data", r.data.string()},
                       {"examples", r.predictions.size()}, {"examples_per_s", r.examples_per_s},
-                      {"mean_tokens", r.mean_tokens},     {"seconds", r.seconds}};
+                      {"mean_tokens", r.mean_tokens},     {"seconds", r.seconds},
+                      {"max_length", r.max_length}};
   for (const auto& [k, v] : r.metrics) j[k] = std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
   return j;
 }
@@ -87,8 +88,8 @@ void run_one(const Engine& engine, const Opts& o) {
   }
   std::printf("%s · task %s · %s\n", r.glue_task.c_str(), r.task.c_str(), r.data.c_str());
   std::printf("  %s\n", metrics_text(r).c_str());
-  std::printf("  %zu examples · %.1f examples/s · %.1f tokens/example · %.2f s\n", r.predictions.size(), r.examples_per_s,
-              r.mean_tokens, r.seconds);
+  std::printf("  %zu examples · %.1f examples/s · %.1f tokens/example (max %zu) · %.2f s\n", r.predictions.size(),
+              r.examples_per_s, r.mean_tokens, r.max_length, r.seconds);
   if (!o.predict.empty()) std::printf("  predictions → %s\n", o.predict.c_str());
 }
 
@@ -131,7 +132,9 @@ void add_eval(CLI::App& app, Run& run) {
   sub->add_flag("--json", o->json, "One JSON object per evaluated file");
   sub->add_option("--limit", o->limit, "Only the first N examples")->check(CLI::Range(1, 1 << 30));
   sub->add_option("--batch", o->batch, "Sentences per encoder pass (default 32)")->check(CLI::Range(1, 4096));
-  sub->add_option("--max-length", o->max_length, "Truncate to N tokens, specials included")->check(CLI::Range(2, 1 << 20));
+  sub->add_option("--max-length", o->max_length,
+                  "Truncate to N tokens, specials included (default: the task pack's max_length, else the model's)")
+      ->check(CLI::Range(2, 1 << 20));
   sub->add_option("--threads", o->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
   sub->add_option("--predict", o->predict, "Write a GLUE submission file (index, prediction) here");
   sub->callback([&run, o] {

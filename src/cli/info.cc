@@ -23,6 +23,13 @@ std::string region_of(const std::string& name) {
   return "task head";  // pooler, classifier
 }
 
+// "m 64 gelu, 12 sets" / "m 64 gelu, shared" / "-" (head only).
+std::string adapter_text(const nlohmann::json& a) {
+  if (a.is_null()) return "-";
+  return "m " + std::to_string(a["size"].get<int>()) + " " + a["activation"].get<std::string>() + ", " +
+         (a["share_across_layers"].get<bool>() ? std::string("shared") : std::to_string(a["sets"].get<int>()) + " sets");
+}
+
 }  // namespace
 
 void add_info(CLI::App& app, Run& run) {
@@ -54,7 +61,10 @@ void add_info(CLI::App& app, Run& run) {
           x->bytes += t.nbytes;
         }
       }
-      // Task packs are regions of their own (ARCHITECTURE.md: N tasks = one backbone + N packs).
+      // Task packs are regions of their own (ARCHITECTURE.md: N tasks = one backbone + N packs); a
+      // pack's bytes include its adapters and LayerNorms. The checkpoint's own head is "default".
+      std::map<std::string, Region> task_bytes;
+      task_bytes["default"] = regions.count("task head") ? regions["task head"] : Region{};
       for (const auto& t : engine.tasks()) {
         const auto pack = d.root / "tasks" / t / "task.safetensors";
         std::error_code ec;
@@ -67,11 +77,18 @@ void add_info(CLI::App& app, Run& run) {
             x->params += ti.numel();
             x->bytes += ti.nbytes;
           }
+        task_bytes[t] = r;
       }
       nlohmann::json tasks = nlohmann::json::array();
       for (const auto& t : engine.tasks()) {
         const TaskInfo& ti = engine.task_info(t);
-        tasks.push_back({{"name", t}, {"glue_task", ti.glue_task}, {"labels", ti.labels}, {"regression", ti.regression}});
+        nlohmann::json adapter;  // null: head only
+        if (const auto& a = ti.adapter)
+          adapter = {{"size", a->size}, {"activation", a->activation}, {"share_across_layers", a->share_across_layers},
+                     {"sets", a->sets}, {"parameters", a->parameters}};
+        tasks.push_back({{"name", t}, {"glue_task", ti.glue_task}, {"labels", ti.labels}, {"regression", ti.regression},
+                         {"adapter", adapter}, {"max_length", ti.max_length ? nlohmann::json(ti.max_length) : nlohmann::json()},
+                         {"parameters", task_bytes[t].params}, {"bytes", task_bytes[t].bytes}});
       }
       if (o->json) {
         nlohmann::json j = {{"model", d.root.string()},
@@ -96,13 +113,14 @@ void add_info(CLI::App& app, Run& run) {
       std::printf("\n%-20s %8s %12s %12s\n", "region", "tensors", "parameters", "bytes");
       for (const auto& [name, r] : regions) std::printf("%-20s %8zu %12zu %12zu\n", name.c_str(), r.tensors, r.params, r.bytes);
       std::printf("%-20s %8zu %12zu %12zu\n", "total", total.tensors, total.params, total.bytes);
-      std::printf("\n%-20s %-8s %s\n", "task", "glue", "labels");
+      std::printf("\n%-20s %-8s %-24s %12s %12s  %s\n", "task", "glue", "adapter", "parameters", "bytes", "labels");
       if (tasks.empty()) std::printf("(none: no classifier and no task packs)\n");
       for (const auto& t : tasks) {
         std::string labels;
         for (const auto& l : t["labels"]) labels += (labels.empty() ? "" : ", ") + l.get<std::string>();
-        std::printf("%-20s %-8s %s\n", t["name"].get<std::string>().c_str(),
+        std::printf("%-20s %-8s %-24s %12zu %12zu  %s\n", t["name"].get<std::string>().c_str(),
                     t["glue_task"].get<std::string>().empty() ? "-" : t["glue_task"].get<std::string>().c_str(),
+                    adapter_text(t["adapter"]).c_str(), t["parameters"].get<size_t>(), t["bytes"].get<size_t>(),
                     t["regression"].get<bool>() ? "(regression)" : labels.c_str());
       }
     };

@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
   try {
     run();
     return 0;
+  } catch (const edgemt::UsageError& e) {
+    std::cerr << "edgemt: error: " << e.what() << " (see edgemt --help)\n";
+    return 2;
   } catch (const edgemt::Error& e) {
     std::cerr << "edgemt: error: " << e.what() << "\n";
   } catch (const std::bad_alloc&) {

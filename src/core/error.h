@@ -12,6 +12,12 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A command line that cannot work (missing or malformed option) found after parsing: exit status 2.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
 // A broken internal invariant (a bug in edgemt, not bad input).
 class InternalError : public std::logic_error {
  public:

@@ -16,23 +16,30 @@ namespace {
 
 void apply(const LinearW& l, const float* x, int N, float* y) { ops::linear(x, N, l.in, l.in, l.w, l.b, l.out, y, l.out); }
 
-// One ALBERT layer in place on h [N, H].
-void albert_layer(const AlbertConfig& c, const LayerW& lw, std::span<const ops::SeqSpan> seqs, int N,
-                  std::vector<float>& h) {
+// Layer application l in place on h [N, H]; with task adapters `ta` (ALGORITHMS.md §2) the Houlsby
+// bottlenecks run after attention.dense and ffn_output and the task's LayerNorms replace the layer's.
+void albert_layer(const AlbertConfig& c, const LayerW& lw, const TaskAdapters* ta, int l,
+                  std::span<const ops::SeqSpan> seqs, int N, std::vector<float>& h) {
   const int H = c.hidden_size, I = c.intermediate_size;
   const auto eps = static_cast<float>(c.layer_norm_eps);
+  const AdapterSetW* set = ta ? &ta->at(l) : nullptr;
+  const NormW& attn_ln = set ? set->attention_norm : lw.attn_ln;
+  const NormW& full_ln = set ? set->full_norm : lw.full_ln;
   std::vector<float> qkv(static_cast<size_t>(N) * 3 * H);  // [N, 3H]
   std::vector<float> ctx(static_cast<size_t>(N) * H);      // [N, H]
   std::vector<float> a(static_cast<size_t>(N) * H);        // [N, H]
   std::vector<float> f(static_cast<size_t>(N) * I);        // [N, I]
+  std::vector<float> s(set ? static_cast<size_t>(N) * ta->spec.size : 0);  // [N, m] adapter bottleneck
   apply(lw.qkv, h.data(), N, qkv.data());
   ops::attention(qkv.data(), H, c.num_attention_heads, seqs, ctx.data());
   apply(lw.attn_out, ctx.data(), N, a.data());
-  ops::layer_norm(a.data(), h.data(), N, H, lw.attn_ln.gamma, lw.attn_ln.beta, eps, a.data());  // a = LN(h + attn)
+  if (set) apply_adapter(set->attention, ta->spec.activation, a.data(), N, s.data());  // a += up(f(down(a)))
+  ops::layer_norm(a.data(), h.data(), N, H, attn_ln.gamma, attn_ln.beta, eps, a.data());  // a = LN(h + attn)
   apply(lw.ffn, a.data(), N, f.data());
   ops::activate(c.hidden_act, f.data(), static_cast<long>(N) * I);
   apply(lw.ffn_out, f.data(), N, h.data());
-  ops::layer_norm(h.data(), a.data(), N, H, lw.full_ln.gamma, lw.full_ln.beta, eps, h.data());  // h = LN(ffn + a)
+  if (set) apply_adapter(set->ffn, ta->spec.activation, h.data(), N, s.data());  // z += up(f(down(z)))
+  ops::layer_norm(h.data(), a.data(), N, H, full_ln.gamma, full_ln.beta, eps, h.data());  // h = LN(ffn + a)
 }
 
 }  // namespace
@@ -79,6 +86,10 @@ ForwardOutput AlbertModel::forward(std::span<const Sequence> batch, ForwardOptio
   validate(batch);
   if (options.mlm && !w_.mlm) throw Error("the model has no masked-LM head (predictions.*)");
   const int H = c_.hidden_size;
+  if (const TaskAdapters* ta = options.adapters) {  // loaded for another config: a caller's bug
+    EDGEMT_CHECK(static_cast<int>(ta->sets.size()) == adapter_set_count(c_, ta->spec));
+    EDGEMT_CHECK(ta->sets[0].attention.up.out == H && ta->sets[0].attention.down.out == ta->spec.size);
+  }
   ForwardOutput out;
   std::vector<ops::SeqSpan> seqs;
   int N = 0;
@@ -90,10 +101,11 @@ ForwardOutput AlbertModel::forward(std::span<const Sequence> batch, ForwardOptio
   std::vector<float> h;  // [N, H]
   embed(batch, h);
   if (options.keep_hidden_states) out.hidden_states.push_back(h);
+  int l = 0;  // layer application, inner group layers counted
   for (int i = 0; i < c_.num_hidden_layers; ++i) {
     const auto& group = w_.groups[static_cast<size_t>(i / c_.layers_per_group())];
     for (const LayerW& lw : group) {
-      albert_layer(c_, lw, seqs, N, h);
+      albert_layer(c_, lw, options.adapters, l++, seqs, N, h);
       if (options.keep_hidden_states) out.hidden_states.push_back(h);
     }
   }

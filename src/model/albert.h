@@ -1,5 +1,6 @@
 // The ALBERT forward pass (HF semantics): embeddings, E→H projection, shared layer groups applied
-// in a plain loop, pooler, classifier and MLM heads. Packs a batch of different lengths into rows.
+// in a plain loop (with a task's adapters when given), pooler, classifier and MLM heads. Packs a batch
+// of different lengths into rows.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "formats/config.h"
+#include "model/adapters.h"
 #include "model/weights.h"
 
 namespace edgemt {
@@ -20,6 +22,9 @@ struct Sequence {
 struct ForwardOptions {
   bool keep_hidden_states = false;  // hidden.0 … hidden.L
   bool mlm = false;                 // compute mlm_logits (needs an MLM head)
+  // A task's adapters and LayerNorms (docs/formats.md "Task packs with adapters"); nullptr: the
+  // backbone alone. Must have been loaded for this model's config.
+  const TaskAdapters* adapters = nullptr;
 };
 
 struct ForwardOutput {

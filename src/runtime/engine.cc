@@ -1,5 +1,5 @@
-// Engine: one backbone and tokenizer in memory; every task pack answered from the same encoder
-// pass. A plain HF classifier checkpoint is the single task "default".
+// Engine: one backbone and tokenizer in memory; every task pack runs on it, with the pack's own
+// adapters and LayerNorms when it has them. A plain HF classifier checkpoint is the single task "default".
 #include "edgemt/engine.h"
 
 #include <omp.h>
@@ -35,11 +35,7 @@ struct Engine::Impl {
     if (fs::exists(dir.spiece_path, ec))
       tokenizer.emplace(dir.spiece_path, text::TokenizerOptions{.lowercase = dir.tokenizer.lowercase,
                                                                 .keep_accents = dir.tokenizer.keep_accents});
-    if (!weights.unused().empty()) {
-      std::string list;
-      for (const auto& n : weights.unused()) list += (list.empty() ? "" : ", ") + n;
-      warnings.push_back(dir.weights_path.string() + ": tensors not used by the model: " + list);
-    }
+    warn_unused(dir.weights_path, weights.unused());
     if (tokenizer && tokenizer->vocab_size() != static_cast<size_t>(dir.config.vocab_size))
       throw Error(dir.spiece_path.string() + ": " + std::to_string(tokenizer->vocab_size()) +
                   " pieces, but config.json vocab_size is " + std::to_string(dir.config.vocab_size));
@@ -52,9 +48,18 @@ struct Engine::Impl {
       for (const auto& p : packs) {
         if (tasks.count(p.filename().string()))
           throw Error(p.string() + ": task name '" + p.filename().string() + "' is already taken");
-        tasks.emplace(p.filename().string(), load_task_pack(p, dir.config));
+        TaskPack pack = load_task_pack(p, dir.config);
+        warn_unused(pack.file->path(), pack.unused);
+        tasks.emplace(p.filename().string(), std::move(pack));
       }
     }
+  }
+
+  void warn_unused(const fs::path& file, const std::vector<std::string>& unused) {
+    if (unused.empty()) return;
+    std::string list;
+    for (const auto& n : unused) list += (list.empty() ? "" : ", ") + n;
+    warnings.push_back(file.string() + ": tensors not used by the model: " + list);
   }
 
   const TaskPack& task(std::string_view name) const {
@@ -102,7 +107,7 @@ std::vector<Prediction> Engine::classify_batch(std::string_view task_name, const
     auto enc = tokenizer().encode(in.text, in.text_pair ? std::optional<std::string_view>(*in.text_pair) : std::nullopt, limit);
     batch.push_back({std::move(enc.ids), std::move(enc.type_ids), {}});
   }
-  const ForwardOutput out = impl_->model.forward(batch);
+  const ForwardOutput out = impl_->model.forward(batch, {.adapters = task.adapters ? &*task.adapters : nullptr});
   const int H = cfg.hidden_size, B = static_cast<int>(batch.size()), C = task.classifier.out;
   std::vector<float> cls(static_cast<size_t>(B) * H);  // [B, H] the [CLS] rows
   for (int b = 0; b < B; ++b)

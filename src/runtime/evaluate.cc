@@ -53,6 +53,8 @@ EvalResult evaluate(const Engine& engine, const std::string& task, const glue::T
   r.task = task;
   r.glue_task = std::string(spec.name);
   r.data = data;
+  // The length the task was trained with unless the caller says otherwise.
+  r.max_length = engine.default_max_length(options.max_length ? options.max_length : info.max_length);
   r.dataset = glue::read_glue_file(spec, data, options.limit);
   const auto& ex = r.dataset.examples;
   const auto start = std::chrono::steady_clock::now();
@@ -60,7 +62,7 @@ EvalResult evaluate(const Engine& engine, const std::string& task, const glue::T
   for (size_t i = 0; i < ex.size(); i += options.batch) {
     std::vector<TextInput> inputs;
     for (size_t k = i; k < std::min(ex.size(), i + options.batch); ++k) inputs.push_back({ex[k].text_a, ex[k].text_b});
-    for (auto& p : engine.classify_batch(task, inputs, options.max_length)) {
+    for (auto& p : engine.classify_batch(task, inputs, r.max_length)) {
       tokens += static_cast<size_t>(p.tokens);
       if (!info.regression) {
         p.label_id = map[static_cast<size_t>(p.label_id)];

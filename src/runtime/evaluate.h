@@ -16,7 +16,7 @@ namespace edgemt {
 struct EvalOptions {
   size_t limit = 0;       // 0: every example
   size_t batch = 32;      // sentences per encoder pass
-  size_t max_length = 0;  // 0: the model's positions
+  size_t max_length = 0;  // 0: the task's max_length (task.json), else Engine::default_max_length()
   std::function<void(size_t done, size_t total)> progress;  // called after each batch
 };
 
@@ -27,6 +27,7 @@ struct EvalResult {
   glue::Dataset dataset;
   std::vector<Prediction> predictions;             // one per example
   std::vector<std::pair<std::string, double>> metrics;  // GLUE set, headline first; empty when unlabelled
+  size_t max_length = 0;  // truncation length applied, specials included
   double seconds = 0, examples_per_s = 0, mean_tokens = 0;
 };
 

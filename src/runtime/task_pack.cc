@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/error.h"
 #include "formats/tensor_access.h"
@@ -21,6 +23,35 @@ std::string normalize_glue_name(std::string name) {
   if (name == "mnli-mismatched" || name == "mnli_mismatched") return "mnli-mm";
   return name;
 }
+
+namespace {
+
+using FieldName = std::function<std::string(const char*)>;  // "<task.json>: field '<k>' "
+
+// task.json "adapter": {"size": m, "activation": "gelu", "share_across_layers": false}.
+AdapterSpec parse_adapter_spec(const nlohmann::json& a, const FieldName& field) {
+  if (!a.is_object())
+    throw Error(field("adapter") + "must be an object {\"size\": m, \"activation\": …, \"share_across_layers\": …}");
+  AdapterSpec s;
+  if (!a.contains("size") || !a["size"].is_number_integer() || a["size"].get<int64_t>() < 1 ||
+      a["size"].get<int64_t>() > (1 << 20))
+    throw Error(field("adapter.size") + "must be an integer ≥ 1 (the bottleneck width m)");
+  s.size = a["size"].get<int>();
+  if (!a.contains("activation") || !a["activation"].is_string())
+    throw Error(field("adapter.activation") + "must be one of gelu, gelu_new, relu, silu, swish");
+  const auto act = a["activation"].get<std::string>();
+  if (act == "gelu") s.activation = Activation::Gelu;
+  else if (act == "gelu_new") s.activation = Activation::GeluNew;
+  else if (act == "relu") s.activation = Activation::Relu;
+  else if (act == "silu" || act == "swish") s.activation = Activation::Silu;
+  else throw Error(field("adapter.activation") + "'" + act + "' is not one of gelu, gelu_new, relu, silu, swish");
+  if (!a.contains("share_across_layers") || !a["share_across_layers"].is_boolean())
+    throw Error(field("adapter.share_across_layers") + "must be true or false");
+  s.share_across_layers = a["share_across_layers"].get<bool>();
+  return s;
+}
+
+}  // namespace
 
 TaskPack load_task_pack(const fs::path& dir, const AlbertConfig& backbone) {
   const fs::path json_path = dir / "task.json";
@@ -60,13 +91,45 @@ TaskPack load_task_pack(const fs::path& dir, const AlbertConfig& backbone) {
       pack.info.labels.push_back(l.get<std::string>());
     }
   }
+  if (j.contains("max_length")) {
+    const auto& v = j["max_length"];
+    if (!v.is_number_integer() || v.get<int64_t>() < 2 || v.get<int64_t>() > backbone.max_position_embeddings)
+      throw Error(field("max_length") + "must be an integer in [2, " + std::to_string(backbone.max_position_embeddings) +
+                  "] (max_position_embeddings)");
+    pack.info.max_length = v.get<size_t>();
+  }
+  std::optional<AdapterSpec> adapter;
+  if (j.contains("adapter")) adapter = parse_adapter_spec(j["adapter"], field);
+
   const int H = backbone.hidden_size;
   const int C = pack.info.regression ? 1 : static_cast<int>(pack.info.labels.size());
   pack.file = std::make_shared<SafetensorsFile>(dir / "task.safetensors");
-  pack.pooler = {f32_tensor(*pack.file, "pooler.weight", {H, H}, pack.owned),
-                 f32_tensor(*pack.file, "pooler.bias", {H}, pack.owned), H, H};
-  pack.classifier = {f32_tensor(*pack.file, "classifier.weight", {C, H}, pack.owned),
-                     f32_tensor(*pack.file, "classifier.bias", {C}, pack.owned), C, H};
+  const SafetensorsFile& f = *pack.file;
+  std::set<std::string> used;
+  const auto get = [&](const char* name, const std::vector<int64_t>& shape) {
+    const float* p = f32_tensor(f, name, shape, pack.owned);
+    used.insert(name);
+    return p;
+  };
+  pack.pooler = {get("pooler.weight", {H, H}), get("pooler.bias", {H}), H, H};
+  pack.classifier = {get("classifier.weight", {C, H}), get("classifier.bias", {C}), C, H};
+  if (adapter) {
+    pack.adapters = load_adapters(f, *adapter, backbone, pack.owned, used);
+    const int A = adapter_set_count(backbone, *adapter);
+    pack.info.adapter = AdapterInfo{.size = adapter->size,
+                                    .activation = activation_name(adapter->activation),
+                                    .share_across_layers = adapter->share_across_layers,
+                                    .sets = A,
+                                    .parameters = static_cast<size_t>(A) * adapter_set_params(H, adapter->size)};
+  }
+  for (const auto& t : f.tensors()) {
+    if (used.count(t.name)) continue;
+    // Adapters the JSON does not declare would be silently skipped: a wrong answer, not a warning.
+    if (!adapter && t.name.rfind("adapters.", 0) == 0)
+      throw Error(f.path().string() + ": tensor '" + t.name + "' is an adapter, but " + json_path.string() +
+                  " has no field 'adapter' ({\"size\": m, \"activation\": …, \"share_across_layers\": …})");
+    pack.unused.push_back(t.name);
+  }
   return pack;
 }
 

@@ -1,6 +1,7 @@
 // Task packs: what one task adds on top of the shared backbone (ARCHITECTURE.md "Model directory").
-// Today a pack is a head (pooler + classifier) and its metadata; adapters, off-ramps and spans
-// join it in later milestones. A plain HF classifier checkpoint is the pack "default".
+// A pack is a head (pooler + classifier), its metadata and optionally Houlsby adapters with the
+// task's LayerNorms (docs/formats.md); off-ramps and spans join it in later milestones. A plain HF
+// classifier checkpoint is the pack "default".
 #pragma once
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "edgemt/engine.h"
 #include "formats/config.h"
 #include "formats/safetensors.h"
+#include "model/adapters.h"
 #include "model/weights.h"
 
 namespace edgemt {
@@ -20,7 +22,9 @@ struct TaskPack {
   TaskInfo info;
   LinearW pooler;      // [H, H]
   LinearW classifier;  // [C, H]
-  std::shared_ptr<SafetensorsFile> file;         // keeps the weights mapped
+  std::optional<TaskAdapters> adapters;         // nullopt: the backbone's own layers
+  std::vector<std::string> unused;              // tensors of task.safetensors nobody read
+  std::shared_ptr<SafetensorsFile> file;        // keeps the weights mapped
   std::vector<std::unique_ptr<float[]>> owned;  // widened copies
 };
 

@@ -14,7 +14,7 @@
 #include "support/golden.h"
 #include "support/paths.h"
 #include "support/run_cli.h"
-#include "train/model_io.h"
+#include "train/torch/model_io.h"
 #include "train/train_fixtures.h"
 
 namespace edgemt {

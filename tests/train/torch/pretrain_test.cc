@@ -8,8 +8,8 @@
 #include "support/files.h"
 #include "support/paths.h"
 #include "support/run_cli.h"
-#include "train/model_io.h"
-#include "train/pretrain.h"
+#include "train/torch/model_io.h"
+#include "train/torch/pretrain.h"
 #include "train/train_fixtures.h"
 
 namespace edgemt {
@@ -89,7 +89,9 @@ TEST_P(Resume, CheckpointThenResumeEqualsAnUninterruptedRun) {
   o.stop_after = 7;
   const auto first = train::pretrain(o);
   EXPECT_EQ(first.steps_done, 7);
-  EXPECT_FALSE(fs::exists(o.out / "model.safetensors"));  // not finished: checkpoint only
+  // A stopped run leaves a loadable model of where it got to, beside the checkpoint.
+  const auto mid = testing::slurp(o.out / "model.safetensors");
+  ASSERT_FALSE(mid.empty());
   o.stop_after = 0;
   o.resume = true;
   const auto second = train::pretrain(o);
@@ -99,9 +101,25 @@ TEST_P(Resume, CheckpointThenResumeEqualsAnUninterruptedRun) {
   const auto b = testing::slurp(dir / "interrupted/model.safetensors");
   ASSERT_FALSE(a.empty());
   EXPECT_TRUE(a == b) << "parameters differ after resume";
+  EXPECT_FALSE(mid == b) << "the model written at step 7 should differ from the final one";
 }
 
 INSTANTIATE_TEST_SUITE_P(Optimizers, Resume, ::testing::Values("adamw", "lamb"));
+
+TEST(Pretrain, TimeLimitStopsWithACheckpointThatResumes) {
+  const fs::path dir = testing::temp_dir("pretrain-time-limit");
+  auto o = tiny_run(dir, 50);
+  o.out = dir / "run";
+  o.time_limit_min = 1e-9;  // already over after the first step
+  const auto first = train::pretrain(o);
+  EXPECT_EQ(first.steps_done, 1);
+  EXPECT_TRUE(fs::exists(o.out / "checkpoint.pt"));
+  EXPECT_TRUE(fs::exists(o.out / "model.safetensors"));
+  o.time_limit_min = 0;
+  o.resume = true;
+  o.stop_after = 3;
+  EXPECT_EQ(train::pretrain(o).steps_done, 3);
+}
 
 TEST(Pretrain, BadInputsAreNamedErrors) {
   const fs::path dir = testing::temp_dir("pretrain-bad");

@@ -1,6 +1,6 @@
 // Checkpoints as one torch::serialize archive: "model/…", "optimizer/…", and byte tensors for the
 // step, the RNG state and the fingerprint (plain tensors read the same in libtorch 1.13 and 2.x).
-#include "train/checkpoint.h"
+#include "train/torch/checkpoint.h"
 
 #include <cstring>
 #include <fstream>

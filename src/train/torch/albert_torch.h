@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "formats/config.h"
+#include "train/torch/adapters_torch.h"
 
 namespace edgemt::train {
 
@@ -24,8 +25,9 @@ TORCH_MODULE(AlbertEmbeddings);
 
 struct AlbertAttentionImpl : torch::nn::Module {
   explicit AlbertAttentionImpl(const AlbertConfig& c);
-  // x: [B, T, H]; key_pad: [B, 1, 1, T] bool, true where the key is padding → [B, T, H]
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_pad);
+  // x: [B, T, H]; key_pad: [B, 1, 1, T] bool, true where the key is padding, or undefined when no
+  // sequence is padded → [B, T, H]. With `task`, its adapter follows dense and its norm replaces ours.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task = nullptr);
 
   int heads, head_dim;
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr}, dense{nullptr};
@@ -35,7 +37,8 @@ TORCH_MODULE(AlbertAttention);
 
 struct AlbertLayerImpl : torch::nn::Module {
   explicit AlbertLayerImpl(const AlbertConfig& c);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_pad);  // [B, T, H] → [B, T, H]
+  // [B, T, H] → [B, T, H]; `task` as in AlbertAttention (and after ffn_output / full_layer_layer_norm).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task = nullptr);
 
   Activation act;
   AlbertAttention attention{nullptr};
@@ -54,8 +57,9 @@ struct AlbertBackboneOutput {
 struct AlbertBackboneImpl : torch::nn::Module {
   explicit AlbertBackboneImpl(const AlbertConfig& c);
   // ids, type_ids, mask: [B, T] int64 (mask 1 = real token)
+  // `adapters`: a task's Houlsby adapters and LayerNorms, one set per layer application (or shared).
   AlbertBackboneOutput forward(const torch::Tensor& ids, const torch::Tensor& type_ids, const torch::Tensor& mask,
-                               bool keep_hidden_states = false);
+                               bool keep_hidden_states = false, TaskAdaptersImpl* adapters = nullptr);
 
   AlbertConfig config;
   AlbertEmbeddings embeddings{nullptr};

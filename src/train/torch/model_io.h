@@ -10,7 +10,7 @@
 
 #include "formats/config.h"
 #include "formats/dtype.h"
-#include "train/albert_torch.h"
+#include "train/torch/albert_torch.h"
 
 namespace edgemt::train {
 
@@ -27,6 +27,10 @@ struct ExportOptions {
 // Creates `dir` if needed and writes config.json and model.safetensors, each atomically. The MLM
 // decoder is tied to the word embeddings, so (as HF) only predictions.bias is stored.
 void export_model_dir(AlbertForPreTraining& model, const std::filesystem::path& dir, ExportOptions options = {});
+
+// Writes named tensors (any device/dtype; stored as `dtype`, F32 or F16) to one safetensors file, atomically.
+void write_tensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, torch::Tensor>>& named,
+                   DType dtype);
 
 struct ImportReport {
   std::vector<std::string> loaded;       // parameter names copied from the file

@@ -1,5 +1,5 @@
 // Export to and import from model directories: a name → tensor copy, since the module tree uses HF names.
-#include "train/model_io.h"
+#include "train/torch/model_io.h"
 
 #include <cstring>
 #include <fstream>
@@ -59,26 +59,34 @@ std::vector<std::byte> read_bytes(const fs::path& p) {
 
 }  // namespace
 
+void write_tensors(const fs::path& path, const std::vector<std::pair<std::string, torch::Tensor>>& named, DType dtype) {
+  if (dtype != DType::F32 && dtype != DType::F16) throw Error(path.string() + ": export dtype must be F32 or F16");
+  std::vector<torch::Tensor> keep;  // the bytes write_safetensors reads, alive until it returns
+  std::vector<TensorToWrite> tensors;
+  for (const auto& [name, p] : named) {
+    auto t = p.detach().to(torch::kCPU, dtype == DType::F16 ? torch::kHalf : torch::kFloat).contiguous();
+    keep.push_back(t);
+    tensors.push_back({.name = name,
+                       .dtype = dtype,
+                       .shape = t.sizes().vec(),
+                       .data = {static_cast<const std::byte*>(t.data_ptr()), static_cast<size_t>(t.nbytes())}});
+  }
+  write_safetensors(path, tensors, {{"format", "pt"}});
+}
+
 void export_model_dir(AlbertForPreTraining& model, const fs::path& dir, ExportOptions options) {
   if (options.dtype != DType::F32 && options.dtype != DType::F16)
     throw Error(dir.string() + ": export dtype must be F32 or F16");
   fs::create_directories(dir);
-  std::vector<torch::Tensor> keep;  // the bytes write_safetensors reads, alive until it returns
-  std::vector<TensorToWrite> tensors;
+  std::vector<std::pair<std::string, torch::Tensor>> named;
   for (const auto& item : model->named_parameters()) {
     const std::string& name = item.key();
-    const torch::Tensor& p = item.value();
     if ((!options.mlm_head && name.starts_with("predictions.")) ||
         (!options.sop_head && name.starts_with("sop_classifier.")))
       continue;
-    auto t = p.detach().to(torch::kCPU, options.dtype == DType::F16 ? torch::kHalf : torch::kFloat).contiguous();
-    keep.push_back(t);
-    tensors.push_back({.name = name,
-                       .dtype = options.dtype,
-                       .shape = t.sizes().vec(),
-                       .data = {static_cast<const std::byte*>(t.data_ptr()), static_cast<size_t>(t.nbytes())}});
+    named.emplace_back(name, item.value());
   }
-  write_safetensors(dir / "model.safetensors", tensors, {{"format", "pt"}});
+  write_tensors(dir / "model.safetensors", named, options.dtype);
   std::vector<std::string> arch = {options.mlm_head && options.sop_head ? "AlbertForPreTraining"
                                    : options.mlm_head                   ? "AlbertForMaskedLM"
                                                                         : "AlbertModel"};

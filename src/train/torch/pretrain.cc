@@ -1,14 +1,14 @@
 // The pretraining loop: batch → forward (autocast on CUDA) → MLM + SOP loss → clip → step, with
 // logs, timed checkpoints, exact resume and a model-directory export at the end.
-#include "train/pretrain.h"
+#include "train/torch/pretrain.h"
 
 #include <chrono>
 #include <sstream>
 
 #include "core/error.h"
-#include "train/autocast.h"
-#include "train/checkpoint.h"
-#include "train/model_io.h"
+#include "train/torch/autocast.h"
+#include "train/torch/checkpoint.h"
+#include "train/torch/model_io.h"
 #include "train/shard.h"
 
 namespace edgemt::train {
@@ -42,6 +42,7 @@ void check_options(const PretrainOptions& o) {
   if (!(o.lr > 0)) bad("--lr must be > 0");
   if (o.warmup < 0) bad("--warmup must be >= 0");
   if (o.log_every < 1) bad("log_every must be >= 1");
+  if (!(o.time_limit_min >= 0)) bad("--time-limit-min must be >= 0");
   if (o.device != "cpu" && o.device != "cuda") bad("--device must be cpu or cuda, got '" + o.device + "'");
   if (o.device == "cuda" && !torch::cuda::is_available()) bad("--device cuda: no CUDA device is available");
 }
@@ -114,7 +115,8 @@ PretrainResult pretrain(const PretrainOptions& o, const std::function<void(const
   };
 
   const int64_t end = o.stop_after > 0 ? o.stop_after : o.steps;
-  auto last_checkpoint = Clock::now();
+  const auto started = Clock::now();
+  auto last_checkpoint = started;
   Window w;
   while (result.steps_done < end) {
     const PretrainBatch b = make_batch(shard, o.batch, o.seq, o.masking, rng);
@@ -165,6 +167,8 @@ PretrainResult pretrain(const PretrainOptions& o, const std::function<void(const
       if (on_log) on_log(rec);
       w = Window{};
     }
+    if (o.time_limit_min > 0 && std::chrono::duration<double>(Clock::now() - started).count() >= 60.0 * o.time_limit_min)
+      break;
     if (o.checkpoint_every_min > 0 &&
         std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= 60.0 * o.checkpoint_every_min) {
       checkpoint();
@@ -172,13 +176,12 @@ PretrainResult pretrain(const PretrainOptions& o, const std::function<void(const
     }
   }
   checkpoint();
-  if (result.steps_done == o.steps) {
-    ExportOptions ex;
-    ex.spiece = !o.spiece.empty()
-                    ? o.spiece
-                    : (!o.init.empty() && fs::exists(o.init / "spiece.model") ? o.init / "spiece.model" : fs::path());
-    export_model_dir(model, o.out, ex);
-  }
+  // The directory is a loadable model whenever the run stops (mid-schedule too); checkpoint.pt resumes it.
+  ExportOptions ex;
+  ex.spiece = !o.spiece.empty()
+                  ? o.spiece
+                  : (!o.init.empty() && fs::exists(o.init / "spiece.model") ? o.init / "spiece.model" : fs::path());
+  export_model_dir(model, o.out, ex);
   return result;
 }
 

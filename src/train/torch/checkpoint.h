@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <string>
 
-#include "train/albert_torch.h"
-#include "train/optim.h"
+#include "train/torch/albert_torch.h"
+#include "train/torch/optim.h"
 
 namespace edgemt::train {
 

@@ -1,5 +1,5 @@
 // AdamW (torch::optim::AdamW, two parameter groups) and LAMB (You et al. 2019, Algorithm 2).
-#include "train/optim.h"
+#include "train/torch/optim.h"
 
 #include <algorithm>
 
@@ -11,7 +11,7 @@ namespace {
 
 bool decays(const std::string& name) {
   return name.ends_with(".weight") && name.find("LayerNorm") == std::string::npos &&
-         name.find("layer_norm") == std::string::npos;
+         name.find("layer_norm") == std::string::npos && name.find("_norm.") == std::string::npos;
 }
 
 class AdamW final : public Optimizer {

@@ -1,5 +1,7 @@
 // ALBERT modules: the forward pass of ALGORITHMS.md §1 with HF's module tree and names.
-#include "train/albert_torch.h"
+#include "train/torch/albert_torch.h"
+
+#include <torch/version.h>
 
 #include <cmath>
 #include <limits>
@@ -55,16 +57,24 @@ AlbertAttentionImpl::AlbertAttentionImpl(const AlbertConfig& c) : heads(c.num_at
   norm = register_module("LayerNorm", layer_norm(H, c.layer_norm_eps));
 }
 
-torch::Tensor AlbertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_pad) {
+torch::Tensor AlbertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task) {
   const int64_t B = x.size(0), T = x.size(1);
   auto split = [&](const torch::Tensor& t) {
     return t.view({B, T, heads, head_dim}).transpose(1, 2);
   };  // [B, NH, T, DH]
   const auto q = split(query(x)), k = split(key(x)), v = split(value(x));
+#if TORCH_VERSION_MAJOR >= 2
+  // Fused attention (flash when nothing is masked, memory-efficient otherwise); a bool mask is
+  // true where a key takes part.
+  const auto attn = key_pad.defined() ? at::scaled_dot_product_attention(q, k, v, key_pad.logical_not())
+                                      : at::scaled_dot_product_attention(q, k, v);  // [B, NH, T, DH]
+#else
   auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim));  // [B, NH, T, T]
-  scores = scores.masked_fill(key_pad, -std::numeric_limits<float>::infinity());
-  const auto probs = torch::softmax(scores, -1);
-  const auto context = torch::matmul(probs, v).transpose(1, 2).reshape({B, T, heads * head_dim});  // [B, T, H]
+  if (key_pad.defined()) scores = scores.masked_fill(key_pad, -std::numeric_limits<float>::infinity());
+  const auto attn = torch::matmul(torch::softmax(scores, -1), v);  // [B, NH, T, DH]
+#endif
+  const auto context = attn.transpose(1, 2).reshape({B, T, heads * head_dim});  // [B, T, H]
+  if (task) return task->attention_norm(x + task->attention(dense(context)));
   return norm(x + dense(context));
 }
 
@@ -75,9 +85,10 @@ AlbertLayerImpl::AlbertLayerImpl(const AlbertConfig& c) : act(c.hidden_act) {
   full_norm = register_module("full_layer_layer_norm", layer_norm(c.hidden_size, c.layer_norm_eps));
 }
 
-torch::Tensor AlbertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_pad) {
-  const auto a = attention(x, key_pad);                       // [B, T, H]
-  return full_norm(a + ffn_output(activation(act, ffn(a))));  // [B, T, H]
+torch::Tensor AlbertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task) {
+  const auto a = attention->forward(x, key_pad, task);  // [B, T, H]
+  const auto f = ffn_output(activation(act, ffn(a)));   // [B, T, H]
+  return task ? task->full_norm(a + task->ffn(f)) : full_norm(a + f);
 }
 
 AlbertBackboneImpl::AlbertBackboneImpl(const AlbertConfig& c) : config(c) {
@@ -99,15 +110,20 @@ AlbertBackboneImpl::AlbertBackboneImpl(const AlbertConfig& c) : config(c) {
 }
 
 AlbertBackboneOutput AlbertBackboneImpl::forward(const torch::Tensor& ids, const torch::Tensor& type_ids,
-                                                 const torch::Tensor& mask, bool keep_hidden_states) {
+                                                 const torch::Tensor& mask, bool keep_hidden_states,
+                                                 TaskAdaptersImpl* adapters) {
   AlbertBackboneOutput out;
-  const auto key_pad = (mask == 0).unsqueeze(1).unsqueeze(2);  // [B, 1, 1, T]
+  // [B, 1, 1, T], true where the key is padding; undefined when nothing is padded (fused attention)
+  torch::Tensor key_pad;
+  if ((mask == 0).any().item<bool>()) key_pad = (mask == 0).unsqueeze(1).unsqueeze(2);
   auto h = projection(embeddings(ids, type_ids));              // [B, T, H] = hidden.0
   if (keep_hidden_states) out.hidden_states.push_back(h);
   const int per_group = config.layers_per_group();
+  int application = 0;  // layer applications so far, inner group layers counted (adapter set index)
   for (int l = 0; l < config.num_hidden_layers; ++l) {
     for (auto& layer : groups[static_cast<size_t>(l / per_group)]) {
-      h = layer(h, key_pad);
+      h = layer->forward(h, key_pad, adapters ? adapters->at(application).get() : nullptr);
+      ++application;
       if (keep_hidden_states) out.hidden_states.push_back(h);
     }
   }

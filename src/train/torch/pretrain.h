@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "formats/config.h"
-#include "train/optim.h"
+#include "train/torch/optim.h"
 #include "train/pretrain_data.h"
 
 namespace edgemt::train {
@@ -18,10 +18,11 @@ struct PretrainOptions {
   std::filesystem::path model_config;  // a config.json for a fresh model, or …
   std::filesystem::path init;          // … a model directory to start from (ours or HF's)
   std::filesystem::path shard;
-  std::filesystem::path out;     // model directory written at the end; checkpoint.pt inside
+  std::filesystem::path out;     // model directory written whenever the run stops; checkpoint.pt inside
   std::filesystem::path spiece;  // copied into `out` when set (else init/spiece.model if any)
   int64_t steps = 10000;         // total optimiser steps (the schedule's length)
   int64_t stop_after = 0;        // stop (with a checkpoint) after this step; 0 = run to `steps`
+  double time_limit_min = 0;     // stop (with a checkpoint) once this much wall time has passed; 0 = none
   int batch = 64;                // B
   int seq = 128;                 // T, [CLS] A [SEP] B [SEP] included
   double lr = 5e-4;
