@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "edgemt/engine.h"
 #include "core/error.h"
 #include "formats/model_dir.h"
 #include "text/glue_tasks.h"
 #include "text/tokenizer.h"
 #include "train/glue_encode.h"
+#include "train/mlm_eval.h"
 #include "train/shard.h"
 #include "train/task_data.h"
 #include "train/tokenize_corpus.h"
@@ -126,6 +128,41 @@ void add_encode_glue(CLI::App& train, Run& run) {
       for (size_t i = 0; i < data.splits.size(); ++i) line += ", " + split_summary(data.splits[i], truncated.at(i));
       line += ", max_length " + std::to_string(data.max_length) + ", vocab " + std::to_string(data.vocab_size);
       std::printf("%s\n", line.c_str());
+    };
+  });
+}
+
+void add_mlm_eval(CLI::App& train, Run& run) {
+  struct Opts {
+    std::string model, text;
+    int sequences = 512, seq = 128;
+    uint64_t seed = 1;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* sub = train.add_subcommand("mlm-eval", "Masked-LM accuracy on held-out text (pretraining's masking, fixed seed)");
+  sub->add_option("--model", o->model, "Model directory with a masked-LM head")->required();
+  sub->add_option("--text", o->text, "Plain text, one sentence per line (blank line between documents)")->required();
+  sub->add_option("--sequences", o->sequences, "Sequences to draw (default 512)")->check(CLI::Range(1, 1 << 24));
+  sub->add_option("--seq", o->seq, "Tokens per sequence, specials included (default 128)")->check(CLI::Range(5, 1 << 16));
+  sub->add_option("--seed", o->seed, "Seed of the sampling and masking (default 1)");
+  sub->add_flag("--json", o->json, "Print JSON");
+  sub->callback([&run, o] {
+    run = [o] {
+      Engine engine(o->model);
+      const train::Shard shard = train::tokenize_corpus(o->text, engine.tokenizer(), {});
+      const bool tty = isatty(STDERR_FILENO);
+      auto progress = [&](size_t done) {
+        if (tty) std::fprintf(stderr, "\rmlm-eval: %zu/%d sequences", done, o->sequences);
+      };
+      const auto r = train::evaluate_mlm(engine.model(), shard, o->sequences, o->seq, o->seed, progress);
+      if (tty) std::fprintf(stderr, "\r%*s\r", 50, "");
+      if (o->json)
+        std::printf("{\"sequences\": %zu, \"masked\": %zu, \"mlm_accuracy\": %.6f, \"mlm_loss\": %.6f}\n", r.sequences,
+                    r.masked, r.accuracy, r.loss);
+      else
+        std::printf("%s: masked-LM accuracy %.4f, loss %.4f (%zu masked pieces in %zu sequences of <= %d tokens)\n",
+                    o->text.c_str(), r.accuracy, r.loss, r.masked, r.sequences, o->seq);
     };
   });
 }
@@ -265,6 +302,7 @@ void add_train(CLI::App& app, Run& run) {
   sub->require_subcommand(1);
   add_tokenize(*sub, run);
   add_encode_glue(*sub, run);
+  add_mlm_eval(*sub, run);
   auto* pretrain = sub->add_subcommand("pretrain", "Masked-LM + sentence-order pretraining on a shard (see --help)");
   pretrain->prefix_command();  // every option goes to edgemt-train, which parses and documents them
   pretrain->set_help_flag();

@@ -50,8 +50,9 @@ class Reader {
 
   std::vector<std::string> unused() const {
     std::vector<std::string> r;
+    // The sentence-order head of an AlbertForPreTraining checkpoint is known and has no use at inference.
     for (const auto& t : f_.tensors())
-      if (!used_.count(t.name)) r.push_back(t.name);
+      if (!used_.count(t.name) && !t.name.starts_with("sop_classifier.")) r.push_back(t.name);
     return r;
   }
 

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "formats/safetensors.h"
 #include "train/torch/finetune.h"
+#include "train/torch/model_io.h"
 #include "train/torch/pretrain.h"
 
 namespace edgemt::train {
@@ -135,6 +136,31 @@ void add_finetune(CLI::App& app, std::function<void()>& run) {
   });
 }
 
+void add_export(CLI::App& app, std::function<void()>& run) {
+  auto s = std::make_shared<std::array<std::string, 4>>();  // init, out, dtype, spiece
+  (*s)[2] = "f16";
+  auto* sub = app.add_subcommand("export", "Rewrite a model directory's weights (e.g. as fp16), heads included");
+  sub->add_option("--init", (*s)[0], "Model directory to read (ours or Hugging Face's)")->required();
+  sub->add_option("--out", (*s)[1], "Model directory to write")->required();
+  sub->add_option("--dtype", (*s)[2], "f16 | f32 (default f16)")->check(CLI::IsMember({"f32", "f16"}));
+  sub->add_option("--spiece", (*s)[3], "SentencePiece model to copy into --out (default: --init's)");
+  sub->callback([&run, s] {
+    run = [s] {
+      const std::filesystem::path init = (*s)[0], out = (*s)[1];
+      if (std::filesystem::exists(out) && std::filesystem::equivalent(init, out))
+        throw Error("export: --out must differ from --init");
+      auto model = load_model_dir(init);
+      ExportOptions ex;
+      ex.dtype = (*s)[2] == "f16" ? DType::F16 : DType::F32;
+      ex.spiece = !(*s)[3].empty() ? std::filesystem::path((*s)[3])
+                  : std::filesystem::exists(init / "spiece.model") ? init / "spiece.model"
+                                                                   : std::filesystem::path();
+      export_model_dir(model, out, ex);
+      std::printf("%s: written (%s)\n", out.c_str(), (*s)[2].c_str());
+    };
+  });
+}
+
 }  // namespace
 }  // namespace edgemt::train
 
@@ -144,6 +170,7 @@ int main(int argc, char** argv) {
   std::function<void()> run;
   edgemt::train::add_pretrain(app, run);
   edgemt::train::add_finetune(app, run);
+  edgemt::train::add_export(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
