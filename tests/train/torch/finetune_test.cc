@@ -239,5 +239,31 @@ TEST(Finetune, MismatchesAreNamedErrors) {
   expect_error(corrupt, "corrupt.safetensors");
 }
 
+TEST(FinetuneCli, EncodesTheGlueTaskRunsTheTrainerAndReportsErrors) {
+  EDGEMT_REQUIRE_SHARED();
+  const fs::path dir = testing::temp_dir("finetune-cli");
+  const fs::path out = dir / "pack";
+  auto r = testing::run({"train", "finetune", "--model", tiny_model().string(), "--glue-task", "sst2", "--glue",
+                         (testing::shared_dir() / "glue").string(), "--limit", "48", "--max-length", "32", "--out",
+                         out.string(), "--epochs", "1", "--adapter-size", "4", "--log-every", "0"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("sst2 encoded: train 48, dev 48"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("best epoch 1"), std::string::npos) << r.out;
+  const std::string task = testing::slurp(out / "task.json");
+  EXPECT_NE(task.find("\"max_length\": 32"), std::string::npos) << task;
+  EXPECT_NE(task.find("\"size\": 4"), std::string::npos) << task;
+  EXPECT_NE(testing::slurp(out / "finetune.json").find("\"best_epoch\": 1"), std::string::npos);
+
+  r = testing::run({"train", "finetune", "--model", tiny_model().string(), "--glue-task", "sst3", "--out", out.string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown GLUE task 'sst3'"), std::string::npos) << r.err;
+  r = testing::run({"train", "finetune", "--model", tiny_model().string(), "--glue-task", "sst2"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--out is required"), std::string::npos) << r.err;
+  r = testing::run({"train", "finetune", "--model", tiny_model().string(), "--glue-task", "sst2", "--out",
+                    out.string(), "--limit", "8", "--epochs", "zero"});
+  EXPECT_EQ(r.status, 2) << r.err;  // the trainer's own usage error
+}
+
 }  // namespace
 }  // namespace edgemt
