@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "formats/safetensors.h"
+#include "formats/tensor_access.h"
 #include "text/glue_tasks.h"
 #include "text/metrics.h"
 #include "train/task_data.h"
@@ -150,12 +151,6 @@ FinetuneResult finetune(const FinetuneOptions& o, const std::function<void(const
   if (data.max_length > config.max_position_embeddings)
     throw Error(o.data.string() + ": max_length " + std::to_string(data.max_length) + " exceeds the model's " +
                 "max_position_embeddings " + std::to_string(config.max_position_embeddings));
-  {  // an --init that is already a classifier must have this task's label count
-    SafetensorsFile f(o.init / "model.safetensors");
-    if (const TensorInfo* t = f.find("classifier.weight"); t && !t->shape.empty() && t->shape[0] != C)
-      throw Error((o.init / "model.safetensors").string() + ": classifier has " + std::to_string(t->shape[0]) +
-                  " labels, but task " + data.glue_task + " has " + std::to_string(C) + " (" + o.data.string() + ")");
-  }
   const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
   const bool adapter_mode = o.mode == "adapter";
 
@@ -164,6 +159,20 @@ FinetuneResult finetune(const FinetuneOptions& o, const std::function<void(const
     torch::NoGradGuard no_grad;
     head->pooler->weight.copy_(model->albert->pooler->weight);
     head->pooler->bias.copy_(model->albert->pooler->bias);
+    // Full mode continues an --init that is already this task's classifier; one with another label
+    // count is a mismatch. (Adapter mode trains its own head: the backbone's classifier is not used.)
+    const SafetensorsFile f(o.init / "model.safetensors");
+    if (const TensorInfo* t = f.find("classifier.weight"); t && !adapter_mode) {
+      if (t->shape.size() != 2 || t->shape[0] != C)
+        throw Error((o.init / "model.safetensors").string() + ": classifier has " +
+                    std::to_string(t->shape.empty() ? 0 : t->shape[0]) + " labels, but task " + data.glue_task +
+                    " has " + std::to_string(C) + " (" + o.data.string() + ")");
+      std::vector<std::unique_ptr<float[]>> owned;
+      const float* w = f32_tensor(f, "classifier.weight", {C, config.hidden_size}, owned);
+      const float* b = f32_tensor(f, "classifier.bias", {C}, owned);
+      head->classifier->weight.copy_(torch::from_blob(const_cast<float*>(w), {C, config.hidden_size}, torch::kFloat));
+      head->classifier->bias.copy_(torch::from_blob(const_cast<float*>(b), {C}, torch::kFloat));
+    }
   }
   TaskAdapters adapters{nullptr};
   Trainable trainable;

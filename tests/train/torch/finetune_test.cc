@@ -167,6 +167,37 @@ TEST(Finetune, AdapterModeLearnsTrainsOnlyAdaptersAndTheEngineAgrees) {
   EXPECT_GT((plain_logits - logits).abs().max().item<float>(), 1e-3f);
 }
 
+TEST(Finetune, RegressionTrainsOnAClassifierBackboneInAdapterMode) {
+  // STS-B style: one output, MSE loss, Pearson on dev. The backbone's own 2-label classifier is not
+  // used in adapter mode, so it does not conflict with the task's single output.
+  const fs::path dir = testing::temp_dir("finetune-regression");
+  train::TaskData d;
+  d.glue_task = "stsb";
+  d.regression = true;
+  d.max_length = 16;
+  d.vocab_size = 4000;
+  d.splits = {synthetic_split("train", 256, 3), synthetic_split("dev", 64, 4)};
+  for (auto& s : d.splits)
+    for (auto& l : s.labels) l *= 5.0f;  // 0 or 5
+  train::write_task_data(dir / "stsb.safetensors", d);
+  train::FinetuneOptions o;
+  o.init = tiny_model();
+  o.data = dir / "stsb.safetensors";
+  o.out = dir / "pack";
+  o.adapter.size = 8;
+  o.epochs = 3;
+  o.batch = 16;
+  o.lr = 2e-3;
+  o.log_every = 0;
+  const auto r = train::finetune(o);
+  EXPECT_EQ(r.metric, "pearson");
+  // Untrained, Pearson on 64 dev pairs is 0 ± 0.13 (1 s.d.); three short epochs reach about 0.8.
+  EXPECT_GT(r.best, 0.5);
+  EXPECT_LT(r.epochs.back().train_loss, r.epochs.front().train_loss);
+  const std::string task = testing::slurp(o.out / "task.json");
+  EXPECT_NE(task.find("\"problem_type\": \"regression\""), std::string::npos) << task;
+}
+
 TEST(Finetune, FullModeWritesAClassifierTheEngineLoads) {
   const fs::path dir = testing::temp_dir("finetune-full");
   train::FinetuneOptions o;
@@ -220,8 +251,9 @@ TEST(Finetune, MismatchesAreNamedErrors) {
   fs::create_directories(dir / "v");
   vocab.data = write_synthetic(dir / "v", "sst2", 30000);
   expect_error(vocab, "vocab_size");
-  // The bundled model is an SST-2 classifier (2 labels): a 3-label task cannot start from it.
+  // The bundled model is an SST-2 classifier (2 labels): a 3-label task cannot continue from it.
   auto labels = o;
+  labels.mode = "full";
   labels.data = write_synthetic(dir, "mnli");
   expect_error(labels, "classifier has 2 labels");
   auto mode = o;
