@@ -15,5 +15,6 @@ void add_info(CLI::App& app, Run& run);
 void add_bench(CLI::App& app, Run& run);
 void add_eval(CLI::App& app, Run& run);
 void add_train(CLI::App& app, Run& run);  // train tokenize|pretrain (libtorch builds only)
+void add_compress(CLI::App& app, Run& run);  // AdaptivFloat quantisation + magnitude pruning
 
 }  // namespace edgemt::cli

@@ -17,10 +17,11 @@ int main(int argc, char** argv) {
   edgemt::cli::add_info(app, run);
   edgemt::cli::add_bench(app, run);
   edgemt::cli::add_train(app, run);
+  edgemt::cli::add_compress(app, run);
   const auto known = app.get_subcommands([](const CLI::App*) { return true; });
   if (argc > 1 && argv[1][0] != '-' &&
       std::none_of(known.begin(), known.end(), [&](const CLI::App* s) { return s->get_name() == argv[1]; })) {
-    std::cerr << "edgemt: error: unknown command '" << argv[1] << "' (classify, dump, eval, info, bench, train; see edgemt --help)\n";
+    std::cerr << "edgemt: error: unknown command '" << argv[1] << "' (classify, dump, eval, info, bench, train, compress; see edgemt --help)\n";
     return 2;
   }
   try {

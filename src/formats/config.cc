@@ -87,6 +87,10 @@ AlbertConfig parse_albert_config(const json& j, const std::string& source) {
     if (!j["problem_type"].is_string()) bad(source, "problem_type", "must be a string");
     c.problem_type = j["problem_type"].get<std::string>();
   }
+  // ARCHITECTURE.md: an optional "edgemt" section records what edgemt did to the model (e.g. `edgemt
+  // compress`); the engine does not need it, but it must be an object.
+  if (j.contains("edgemt") && !j["edgemt"].is_object())
+    bad(source, "edgemt", "must be an object (edgemt's own section), got " + j["edgemt"].dump());
   if (j.contains("finetuning_task") && j["finetuning_task"].is_string())
     c.finetuning_task = j["finetuning_task"].get<std::string>();
   if (j.contains("architectures") && j["architectures"].is_array())

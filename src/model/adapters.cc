@@ -59,7 +59,7 @@ TaskAdapters load_adapters(const SafetensorsFile& f, const AdapterSpec& spec, co
 
   const auto get = [&](const std::string& name, const std::vector<int64_t>& shape) {
     const float* p = f32_tensor(f, name, shape, owned);
-    used.insert(name);
+    for (const auto& n : storage_tensors(f, name)) used.insert(n);  // a bitmask tensor is stored as two
     return p;
   };
   const auto linear = [&](const std::string& prefix, int out, int in) {

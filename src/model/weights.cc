@@ -20,7 +20,7 @@ class Reader {
   // The tensor as f32 with exactly `shape`.
   const float* get(const std::string& name, const std::vector<int64_t>& shape) {
     const float* p = f32_tensor(f_, name, shape, owned_);
-    used_.insert(name);
+    for (const auto& n : storage_tensors(f_, name)) used_.insert(n);  // a bitmask tensor is stored as two
     return p;
   }
 

@@ -108,7 +108,7 @@ TaskPack load_task_pack(const fs::path& dir, const AlbertConfig& backbone) {
   std::set<std::string> used;
   const auto get = [&](const char* name, const std::vector<int64_t>& shape) {
     const float* p = f32_tensor(f, name, shape, pack.owned);
-    used.insert(name);
+    for (const auto& n : storage_tensors(f, name)) used.insert(n);  // a bitmask tensor is stored as two
     return p;
   };
   pack.pooler = {get("pooler.weight", {H, H}), get("pooler.bias", {H}), H, H};
