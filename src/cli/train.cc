@@ -173,9 +173,13 @@ fs::path trainer_path() {
   return (ec ? fs::path(".") : self.parent_path()) / "edgemt-train";
 }
 
-std::vector<char*> c_argv(std::vector<std::string>& args) {
+// `edgemt-train COMMAND ARGS…` as execv wants it; `strings` owns the characters.
+std::vector<char*> trainer_argv(const std::string& command, const std::vector<std::string>& args,
+                                std::vector<std::string>& strings) {
+  strings = {trainer_path().string(), command};
+  strings.insert(strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  for (auto& a : strings) argv.push_back(a.data());
   argv.push_back(nullptr);
   return argv;
 }
@@ -190,13 +194,11 @@ std::vector<char*> c_argv(std::vector<std::string>& args) {
   (void)command, (void)args;
   no_torch();
 #else
-  const fs::path trainer = trainer_path();
-  std::vector<std::string> argv_s = {trainer.string(), command};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  auto argv = c_argv(argv_s);
+  std::vector<std::string> strings;
+  auto argv = trainer_argv(command, args, strings);
   std::fflush(nullptr);
-  ::execv(trainer.c_str(), argv.data());
-  throw Error(trainer.string() + ": cannot run the trainer: " + std::strerror(errno));
+  ::execv(argv[0], argv.data());
+  throw Error(strings[0] + ": cannot run the trainer: " + std::strerror(errno));
 #endif
 }
 
@@ -206,16 +208,14 @@ int run_trainer(const std::string& command, const std::vector<std::string>& args
   (void)command, (void)args;
   no_torch();
 #else
-  const fs::path trainer = trainer_path();
-  std::vector<std::string> argv_s = {trainer.string(), command};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  auto argv = c_argv(argv_s);
+  std::vector<std::string> strings;
+  auto argv = trainer_argv(command, args, strings);
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) throw Error(std::string("cannot start the trainer: ") + std::strerror(errno));
   if (pid == 0) {
-    ::execv(trainer.c_str(), argv.data());
-    std::fprintf(stderr, "edgemt: error: %s: cannot run the trainer: %s\n", trainer.c_str(), std::strerror(errno));
+    ::execv(argv[0], argv.data());
+    std::fprintf(stderr, "edgemt: error: %s: cannot run the trainer: %s\n", argv[0], std::strerror(errno));
     ::_exit(1);
   }
   int status = 0;
