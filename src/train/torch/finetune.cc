@@ -98,8 +98,8 @@ Batch make_batch(const TaskSplit& s, std::span<const size_t> rows, int pad_id, b
   return {ids.to(device), types.to(device), mask.to(device), labels.to(device)};
 }
 
-std::map<std::string, double> glue_metrics(const glue::TaskSpec& task, bool regression,
-                                           const std::vector<float>& pred, const std::vector<float>& gold) {
+std::map<std::string, double> glue_metrics(const glue::TaskSpec& task, const std::vector<float>& pred,
+                                           const std::vector<float>& gold) {
   std::map<std::string, double> out;
   std::vector<int> pi, gi;
   std::vector<double> pd, gd;
@@ -119,7 +119,6 @@ std::map<std::string, double> glue_metrics(const glue::TaskSpec& task, bool regr
       case glue::Metric::Spearman: out[key] = metrics::spearman(pd, gd); break;
     }
   }
-  (void)regression;
   return out;
 }
 
@@ -236,7 +235,7 @@ FinetuneResult finetune(const FinetuneOptions& o, const std::function<void(const
       const auto p = data.regression ? logits.squeeze(-1) : logits.argmax(-1).to(torch::kFloat);
       pred.insert(pred.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
     }
-    return glue_metrics(*task, data.regression, pred, dev_split.labels);
+    return glue_metrics(*task, pred, dev_split.labels);
   };
 
   // The best epoch's trainable weights, on the CPU.
