@@ -7,6 +7,7 @@
 #include <memory>
 
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -88,6 +89,9 @@ void add_finetune(CLI::App& app, std::function<void()>& run) {
   sub->add_option("--device", o->device, "cpu | cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   sub->add_option("--seed", o->seed, "Seed of the head/adapter init, dropout and the data order");
   sub->add_option("--log-every", o->log_every, "Steps between log lines (0: none)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--time-limit-min", o->time_limit_min,
+                  "Stop after the epoch past which one more would exceed this many minutes (0: none)")
+      ->check(CLI::NonNegativeNumber);
   sub->callback([&run, o, s] {
     run = [o, s] {
       o->init = (*s)[0];
@@ -124,9 +128,15 @@ void add_finetune(CLI::App& app, std::function<void()>& run) {
                                 {"trainable_params", r.trainable_params},
                                 {"stored_params", r.stored_params},
                                 {"stored_bytes", r.stored_bytes},
+                                {"epochs_planned", o->epochs},
+                                {"stopped_early", r.stopped_early},
+                                {"lr", o->lr},
                                 {"batch", o->batch},
                                 {"seed", o->seed}};
       if (o->mode == "full") j.erase("adapter");
+      if (r.stopped_early)
+        std::fprintf(stderr, "stopped after epoch %zu of %d: --time-limit-min %g reached\n", r.epochs.size(), o->epochs,
+                     o->time_limit_min);
       const std::string text = j.dump(2) + "\n";
       write_file_atomic(o->out / "finetune.json", std::as_bytes(std::span(text)));
       std::printf("%s: best epoch %d, dev %s %.4f; %lld trainable, %lld stored parameters (%llu bytes)\n",
@@ -188,6 +198,8 @@ int main(int argc, char** argv) {
     std::cerr << "edgemt: error: " << e.what() << "\n";
   } catch (const std::bad_alloc&) {
     std::cerr << "edgemt: error: out of memory\n";
+  } catch (const c10::Error& e) {  // libtorch's own (CUDA out of memory, …): its message, not its backtrace
+    std::cerr << "edgemt: error: libtorch: " << e.what_without_backtrace() << "\n";
   } catch (const std::exception& e) {
     std::cerr << "edgemt: error: internal: " << e.what() << "\n";
   }

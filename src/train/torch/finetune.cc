@@ -60,6 +60,7 @@ void check_options(const FinetuneOptions& o) {
   if (o.mode == "adapter" && o.adapter.size < 1) bad("--adapter-size must be >= 1");
   if (o.epochs < 1) bad("--epochs must be >= 1");
   if (o.batch < 1) bad("--batch must be >= 1");
+  if (!(o.time_limit_min >= 0)) bad("--time-limit-min must be >= 0");
   if (!(o.lr >= 0)) bad("--lr must be >= 0");
   if (!(o.warmup_ratio >= 0 && o.warmup_ratio < 1)) bad("--warmup-ratio must be in [0, 1)");
   if (!(o.dropout >= 0 && o.dropout < 1)) bad("--dropout must be in [0, 1)");
@@ -247,6 +248,7 @@ FinetuneResult finetune(const FinetuneOptions& o, const std::function<void(const
 
   std::mt19937_64 rng(o.seed);
   int64_t step = 0;
+  const auto started = Clock::now();
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
     const auto start = Clock::now();
     model->train();
@@ -294,6 +296,12 @@ FinetuneResult finetune(const FinetuneOptions& o, const std::function<void(const
     }
     result.epochs.push_back(rec);
     if (on_epoch) on_epoch(rec);
+    // A time limit ends the run at an epoch boundary: stop when one more epoch would pass it.
+    const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+    if (o.time_limit_min > 0 && epoch < o.epochs && elapsed * (epoch + 1) / epoch > 60.0 * o.time_limit_min) {
+      result.stopped_early = true;
+      break;
+    }
   }
 
   // Write the best epoch.

@@ -32,6 +32,7 @@ struct FinetuneOptions {
   std::string device = "cpu";     // cpu | cuda
   uint64_t seed = 42;
   int log_every = 100;            // steps between log lines (0: none)
+  double time_limit_min = 0;      // stop after the epoch past which the next would exceed this; 0 = none
 };
 
 struct EpochRecord {
@@ -49,6 +50,7 @@ struct FinetuneResult {
   int64_t trainable_params = 0;  // what the optimiser updated
   int64_t stored_params = 0;     // what the output adds per task (pack) or holds (full model)
   uint64_t stored_bytes = 0;     // bytes of the written safetensors file
+  bool stopped_early = false;    // --time-limit-min ended the run before --epochs
 };
 
 struct StepLog {

@@ -231,6 +231,33 @@ TEST(Finetune, FullModeWritesAClassifierTheEngineLoads) {
   EXPECT_NE(cfg.find("AlbertForSequenceClassification"), std::string::npos);
 }
 
+TEST(Finetune, TimeLimitStopsAtAnEpochBoundaryAndWritesTheBestEpoch) {
+  // A limit far below one epoch's time: the first epoch always completes (a run never ends
+  // with nothing), then the run stops instead of starting a second, and the output is written.
+  const fs::path dir = testing::temp_dir("finetune-time-limit");
+  train::FinetuneOptions o;
+  o.init = tiny_model();
+  o.data = write_synthetic(dir);
+  o.out = dir / "pack";
+  o.adapter.size = 4;
+  o.epochs = 5;
+  o.batch = 16;
+  o.log_every = 0;
+  o.time_limit_min = 1e-6;
+  const auto r = train::finetune(o);
+  EXPECT_TRUE(r.stopped_early);
+  EXPECT_EQ(r.epochs.size(), 1u);
+  EXPECT_EQ(r.best_epoch, 1);
+  EXPECT_TRUE(fs::exists(o.out / "task.safetensors"));
+
+  o.time_limit_min = 0;  // none: every epoch runs
+  o.epochs = 2;
+  o.out = dir / "pack2";
+  const auto full = train::finetune(o);
+  EXPECT_FALSE(full.stopped_early);
+  EXPECT_EQ(full.epochs.size(), 2u);
+}
+
 TEST(Finetune, MismatchesAreNamedErrors) {
   const fs::path dir = testing::temp_dir("finetune-bad");
   train::FinetuneOptions o;
