@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 EDGEMT := $(BUILD)/bin/edgemt
 DEMO_MODEL ?= models/albert-tiny-sst2
 
-.PHONY: all deps build test demo bench fuzz clean
+.PHONY: all deps build test tsan demo bench fuzz clean
 
 all: build
 
@@ -26,6 +26,16 @@ demo: build
 	$(EDGEMT) classify --model $(DEMO_MODEL) "a gorgeous, witty, seductive movie ."
 	$(EDGEMT) classify --model $(DEMO_MODEL) "the plot is nowhere near as clever as it thinks it is , and the acting is flat ."
 	$(EDGEMT) classify --model $(DEMO_MODEL) --json "an utterly charming and hilarious film that reaches out to everyone ."
+
+# The concurrency tests (many threads classifying on one engine) under ThreadSanitizer. OpenMP
+# teams are off (OMP_NUM_THREADS=1): libgomp and oneDNN are not instrumented, so TSan cannot see
+# their barriers; the threads under test are the callers' own std::threads.
+TSAN_BUILD ?= build-tsan
+tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEMT_TSAN=ON -DEDGEMT_BENCH=OFF
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target edgemt_tests
+	OMP_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  $(TSAN_BUILD)/edgemt_tests --gtest_filter='*Concurrent*'
 
 bench: build
 	bash bench/run-vs-ort.sh

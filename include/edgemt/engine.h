@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,27 @@ struct AdapterInfo {
   size_t parameters = 0;             // adapters + task LayerNorms: sets · (2·(2·H·m + H + m) + 4H)
 };
 
+// How a task leaves the encoder early (ALGORITHMS.md §3-4, docs/formats.md "Early exit").
+enum class ExitPolicy {
+  Entropy,         // exit after layer l when the off-ramp's entropy < threshold
+  LatencyBounded,  // as Entropy, and at the predicted exit layer L̂ at the latest (EdgeBERT's choice)
+  AccuracyFirst,   // as Entropy (continue past L̂ until entropy < threshold); L̂ is reported for DVFS
+};
+std::string_view exit_policy_name(ExitPolicy p);  // "entropy", "latency-bounded", "accuracy-first"
+
+// task.json "early_exit": off-ramps after some layers and the entropy threshold.
+struct EarlyExitInfo {
+  std::string offramp;      // "full" (pooler + classifier) or "light" (LayerNorm + classifier)
+  float threshold = 0.0f;   // nats; 0: off unless a call sets one
+  std::vector<int> layers;  // 1-based layers after which an off-ramp runs, ascending, each < L
+};
+
+// task.json "predictor": the exit-layer LUT (ALGORITHMS.md §4).
+struct PredictorInfo {
+  int layer = 0;  // p: the off-ramp whose entropy indexes the table
+  int bins = 0;   // over entropy [0, 1), clamped above
+};
+
 // What a task is: its labels (in id order) or regression, and the GLUE task it answers, if any.
 struct TaskInfo {
   std::string name;
@@ -35,10 +57,21 @@ struct TaskInfo {
   std::string metric;               // headline metric ("accuracy", "f1", "mcc", …); empty: the GLUE task's
   size_t max_length = 0;            // sequence length the task was trained with (eval's default); 0: not declared
   std::optional<AdapterInfo> adapter;  // nullopt: a head-only pack on the plain backbone
+  std::optional<EarlyExitInfo> early_exit;  // nullopt: no off-ramps (always so for regression)
+  std::optional<PredictorInfo> predictor;   // nullopt: no exit-layer predictor
+  bool spans = false;                       // task.json "spans": adaptive attention spans per head
 };
 
 struct EngineOptions {
-  int threads = 0;  // 0: the OpenMP default (all cores)
+  int threads = 0;                           // 0: the OpenMP default (all cores)
+  ExitPolicy exit_policy = ExitPolicy::Entropy;  // for calls that do not choose one
+};
+
+// Per-call choices; unset fields take the task's or the engine's.
+struct ClassifyOptions {
+  size_t max_length = 0;                  // 0: default_max_length()
+  std::optional<float> exit_threshold;    // nats; 0 disables early exit; unset: the task's
+  std::optional<ExitPolicy> exit_policy;  // unset: EngineOptions::exit_policy
 };
 
 struct Prediction {
@@ -47,15 +80,26 @@ struct Prediction {
   std::string label;             // classification
   std::vector<float> probs;      // [C] classification
   std::optional<float> score;    // regression
-  std::vector<float> logits;     // [C]
-  int exit_layer = 0;            // layers run (early exit comes with task packs)
+  std::vector<float> logits;     // [C] of the off-ramp it left by, or of the task head
+  int exit_layer = 0;            // layers run: the off-ramp's layer, or L
   int layers = 0;                // L
-  float entropy = 0.0f;          // nats, of the final distribution
+  float entropy = 0.0f;          // nats, of the final distribution (0 for regression)
+  std::vector<float> entropies;  // [exit_layer] nats after each layer run; NaN where no off-ramp ran
+  bool early_exit = false;       // early exit was on for this call (never for regression)
+  int predicted_exit_layer = 0;  // L̂ of the exit predictor; 0: none (no predictor, policy entropy,
+                                 // or the sentence exited at or before the predictor's layer)
   int tokens = 0;                // T after truncation, specials included
   double latency_ms = 0.0;
 };
 
 struct TextInput {
+  std::string text;
+  std::optional<std::string> text_pair;
+};
+
+// One input of a mixed-task batch.
+struct TaskInput {
+  std::string task;
   std::string text;
   std::optional<std::string> text_pair;
 };
@@ -74,8 +118,17 @@ class Engine {
   // max_length 0: default_max_length(). Thread-safe.
   Prediction classify(std::string_view task, std::string_view text, std::optional<std::string_view> text_pair = {},
                       size_t max_length = 0) const;
+  Prediction classify(std::string_view task, std::string_view text, std::optional<std::string_view> text_pair,
+                      const ClassifyOptions& options) const;
   std::vector<Prediction> classify_batch(std::string_view task, const std::vector<TextInput>& inputs,
                                          size_t max_length = 0) const;
+  // Sequences that exit early leave the packed batch; the others' results do not depend on them.
+  // Throws edgemt::Error for a threshold outside [0, ln C] or a policy the task cannot run.
+  std::vector<Prediction> classify_batch(std::string_view task, const std::vector<TextInput>& inputs,
+                                         const ClassifyOptions& options) const;
+  // A batch whose inputs name their own tasks (one engine, many packs); results in input order.
+  // Thread-safe like every const method: the engine holds no mutable state.
+  std::vector<Prediction> classify_batch(const std::vector<TaskInput>& inputs, const ClassifyOptions& options = {}) const;
   // The truncation length used: `requested` if non-zero, else tokenizer_config.json's
   // model_max_length, else max_position_embeddings; never more than max_position_embeddings.
   size_t default_max_length(size_t requested = 0) const;
@@ -87,6 +140,9 @@ class Engine {
   const text::Tokenizer& tokenizer() const;
   const ModelDir& model_dir() const;
   const TaskPack& task_pack(std::string_view task) const;
+  ExitPolicy default_exit_policy() const;
+  // Non-zero fraction of each backbone weight matrix by HF tensor name, computed once at load.
+  const std::map<std::string, double, std::less<>>& weight_density() const;
 
  private:
   struct Impl;

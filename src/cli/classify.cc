@@ -16,6 +16,7 @@ void add_classify(CLI::App& app, Run& run) {
     bool json = false;
     size_t max_length = 0;
     int threads = 0;
+    ExitFlags exit;
   };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("classify", "Classify a text (or a text pair) with one task of a model");
@@ -24,11 +25,12 @@ void add_classify(CLI::App& app, Run& run) {
   sub->add_flag("--json", o->json, "Print one JSON object");
   sub->add_option("--max-length", o->max_length, "Truncate to N tokens, specials included")->check(CLI::Range(2, 1 << 20));
   sub->add_option("--threads", o->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
+  add_exit_flags(sub, o->exit);
   sub->add_option("TEXT", o->text, "Text to classify")->required();
   sub->add_option("TEXT_B", o->text_pair, "Second text of a pair");
   sub->callback([&run, o, sub] {
     run = [o, sub] {
-      Engine engine(o->model.empty() ? default_model_dir() : o->model, {.threads = o->threads});
+      Engine engine(o->model.empty() ? default_model_dir() : o->model, engine_options(o->exit, o->threads));
       print_warnings(engine);
       std::string task = o->task;
       if (task.empty()) {
@@ -41,11 +43,15 @@ void add_classify(CLI::App& app, Run& run) {
       const auto text_b = pair ? std::optional<std::string_view>(o->text_pair) : std::nullopt;
       // One untimed pass first: oneDNN's JIT and the thread pool start once per process, and
       // latency_ms should be the sentence's cost, not the process's start-up.
-      engine.classify(task, o->text, text_b, o->max_length);
-      const Prediction p = engine.classify(task, o->text, text_b, o->max_length);
+      const ClassifyOptions co = classify_options(o->exit, o->max_length);
+      engine.classify(task, o->text, text_b, co);
+      const Prediction p = engine.classify(task, o->text, text_b, co);
       if (o->json) {
-        nlohmann::json j = {{"task", p.task}, {"exit_layer", p.exit_layer}, {"entropy", p.entropy},
-                            {"tokens", p.tokens}, {"latency_ms", p.latency_ms}};
+        nlohmann::json j = {{"task", p.task},       {"exit_layer", p.exit_layer}, {"layers", p.layers},
+                            {"entropy", p.entropy}, {"tokens", p.tokens},         {"latency_ms", p.latency_ms},
+                            {"early_exit", p.early_exit}};
+        if (!p.score) j["entropies"] = entropies_json(p.entropies);
+        if (p.predicted_exit_layer) j["predicted_exit_layer"] = p.predicted_exit_layer;
         if (p.score) {
           j["score"] = *p.score;
         } else {
@@ -57,12 +63,12 @@ void add_classify(CLI::App& app, Run& run) {
         return;
       }
       if (p.score) {
-        std::printf("%s: score %.4f   (%d tokens, %d/%d layers, %.1f ms)\n", p.task.c_str(), *p.score, p.tokens,
+        std::printf("%s: score %.4f   (%d tokens, %d/%d layers, early exit off: regression, %.1f ms)\n", p.task.c_str(), *p.score, p.tokens,
                     p.exit_layer, p.layers, p.latency_ms);
       } else {
-        std::printf("%s: %s   p=%.3f   (%d tokens, %d/%d layers, entropy %.3f, %.1f ms)\n", p.task.c_str(),
+        std::printf("%s: %s   p=%.3f   (%d tokens, %d/%d layers%s, entropy %.3f, %.1f ms)\n", p.task.c_str(),
                     p.label.c_str(), p.probs[static_cast<size_t>(p.label_id)], p.tokens, p.exit_layer, p.layers,
-                    p.entropy, p.latency_ms);
+                    p.early_exit ? "" : ", early exit off", p.entropy, p.latency_ms);
       }
     };
   });

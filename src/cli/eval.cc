@@ -13,14 +13,17 @@
 #include "cli/common.h"
 #include "core/error.h"
 #include "edgemt/engine.h"
+#include "runtime/early_exit.h"
 #include "runtime/evaluate.h"
+#include "runtime/trace.h"
 
 namespace edgemt::cli {
 
 namespace {
 
 struct Opts {
-  std::string model, task, data, glue_task, glue_dir, predict;
+  std::string model, task, data, glue_task, glue_dir, predict, trace;
+  ExitFlags exit;
   bool json = false;
   size_t limit = 0, batch = 32, max_length = 0;
   int threads = 0;
@@ -54,7 +57,9 @@ nlohmann::json to_json(const EvalResult& r) {
   nlohmann::json j = {{"task", r.task},           {"glue_task", r.glue_task},      {"data", r.data.string()},
                       {"examples", r.predictions.size()}, {"examples_per_s", r.examples_per_s},
                       {"mean_tokens", r.mean_tokens},     {"seconds", r.seconds},
-                      {"max_length", r.max_length}};
+                      {"max_length", r.max_length},       {"layers", r.layers},
+                      {"mean_exit_layer", r.mean_exit_layer}, {"exit_threshold", r.exit_threshold},
+                      {"exit_policy", exit_policy_name(r.exit_policy)}};
   for (const auto& [k, v] : r.metrics) j[k] = std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
   return j;
 }
@@ -70,6 +75,16 @@ std::string metrics_text(const EvalResult& r) {
   return s;
 }
 
+EvalOptions eval_options(const Opts& o) {
+  EvalOptions eo;
+  eo.limit = o.limit;
+  eo.batch = o.batch;
+  eo.max_length = o.max_length;
+  eo.exit_threshold = o.exit.threshold;
+  if (!o.exit.policy.empty()) eo.exit_policy = parse_exit_policy(o.exit.policy);
+  return eo;
+}
+
 void run_one(const Engine& engine, const Opts& o) {
   std::string task = o.task;
   if (task.empty()) {
@@ -78,10 +93,12 @@ void run_one(const Engine& engine, const Opts& o) {
     task = tasks[0];
   }
   const glue::TaskSpec& spec = spec_for(engine, task, o.glue_task);
-  EvalOptions eo{.limit = o.limit, .batch = o.batch, .max_length = o.max_length, .progress = {}};
+  if (!o.trace.empty()) check_output_path(o.trace, "--trace");
+  EvalOptions eo = eval_options(o);
   if (isatty(STDERR_FILENO)) eo.progress = progress_bar();
   const EvalResult r = evaluate(engine, task, spec, o.data, eo);
   if (!o.predict.empty()) write_glue_predictions(r, spec, o.predict);
+  if (!o.trace.empty()) write_trace(engine, r, o.trace);
   if (o.json) {
     std::cout << to_json(r).dump() << "\n";
     return;
@@ -90,6 +107,15 @@ void run_one(const Engine& engine, const Opts& o) {
   std::printf("  %s\n", metrics_text(r).c_str());
   std::printf("  %zu examples · %.1f examples/s · %.1f tokens/example (max %zu) · %.2f s\n", r.predictions.size(),
               r.examples_per_s, r.mean_tokens, r.max_length, r.seconds);
+  const bool regression = engine.task_info(task).regression;
+  if (regression)
+    std::printf("  %d layers · early exit off: regression has no entropy\n", r.layers);
+  else if (r.exit_threshold > 0)
+    std::printf("  mean exit layer %.2f of %d · threshold %.4f nats · policy %s\n", r.mean_exit_layer, r.layers,
+                r.exit_threshold, std::string(exit_policy_name(r.exit_policy)).c_str());
+  else
+    std::printf("  %d layers · early exit off\n", r.layers);
+  if (!o.trace.empty()) std::printf("  trace → %s\n", o.trace.c_str());
   if (!o.predict.empty()) std::printf("  predictions → %s\n", o.predict.c_str());
 }
 
@@ -105,7 +131,7 @@ void run_glue(const Engine& engine, const Opts& o) {
   if (!o.json) std::printf("%-12s %-8s %9s  %-34s %10s %8s\n", "task", "glue", "examples", "metrics", "ex/s", "tokens");
   for (const auto& [task, spec] : jobs) {
     const auto data = std::filesystem::path(o.glue_dir) / spec->dir / spec->dev_file;
-    EvalOptions eo{.limit = o.limit, .batch = o.batch, .max_length = o.max_length, .progress = {}};
+    EvalOptions eo = eval_options(o);
     if (isatty(STDERR_FILENO)) eo.progress = progress_bar();
     const EvalResult r = evaluate(engine, task, *spec, data, eo);
     if (o.json) {
@@ -137,10 +163,13 @@ void add_eval(CLI::App& app, Run& run) {
       ->check(CLI::Range(2, 1 << 20));
   sub->add_option("--threads", o->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
   sub->add_option("--predict", o->predict, "Write a GLUE submission file (index, prediction) here");
+  sub->add_option("--trace", o->trace, "Write one JSON line per sentence: layers run, exits, GEMMs, spans (docs/formats.md)")
+      ->excludes(glue);
+  add_exit_flags(sub, o->exit);
   sub->callback([&run, o] {
     if (o->data.empty() && o->glue_dir.empty()) throw CLI::ValidationError("eval", "give --data FILE or --glue DIR");
     run = [o] {
-      Engine engine(o->model.empty() ? default_model_dir() : o->model, {.threads = o->threads});
+      Engine engine(o->model.empty() ? default_model_dir() : o->model, engine_options(o->exit, o->threads));
       print_warnings(engine);
       if (!o->glue_dir.empty()) run_glue(engine, *o);
       else run_one(engine, *o);

@@ -3,11 +3,14 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/peak_rss.h"
 #include "core/error.h"
 #include "edgemt/engine.h"
+#include "formats/compressed.h"
 #include "formats/model_dir.h"
 #include "formats/safetensors.h"
 
@@ -36,11 +39,13 @@ void add_info(CLI::App& app, Run& run) {
   struct Opts {
     std::string model;
     bool json = false;
+    bool rss = false;
   };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("info", "Describe a model: configuration, tensors, parameters, bytes by region, tasks");
   sub->add_option("--model", o->model, "Model directory (default: the bundled model)");
   sub->add_flag("--json", o->json, "Print one JSON object");
+  sub->add_flag("--rss", o->rss, "Also measure peak resident memory serving one task vs every task (two child processes)");
   sub->callback([&run, o] {
     run = [o] {
       Engine engine(o->model.empty() ? default_model_dir() : o->model);
@@ -53,14 +58,18 @@ void add_info(CLI::App& app, Run& run) {
       };
       std::map<std::string, Region> regions;
       Region total;
-      for (const auto& t : file.tensors()) {
-        Region& r = regions[region_of(t.name)];
+      // A compressed tensor counts its logical elements once; its mask adds bytes, not parameters.
+      const auto count = [](const CompressedIndex& index, const TensorInfo& t, Region& r, Region& total) {
+        const bool storage = index.is_storage_only(t.name);
+        const size_t params = storage ? 0 : index.contains(t.name) ? index.get(t.name).numel() : t.numel();
         for (Region* x : {&r, &total}) {
-          x->tensors += 1;
-          x->params += t.numel();
+          x->tensors += storage ? 0 : 1;
+          x->params += params;
           x->bytes += t.nbytes;
         }
-      }
+      };
+      const CompressedIndex index(file);
+      for (const auto& t : file.tensors()) count(index, t, regions[region_of(t.name)], total);
       // Task packs are regions of their own (ARCHITECTURE.md: N tasks = one backbone + N packs); a
       // pack's bytes include its adapters and LayerNorms. The checkpoint's own head is "default".
       std::map<std::string, Region> task_bytes;
@@ -71,12 +80,8 @@ void add_info(CLI::App& app, Run& run) {
         if (t == "default" || !std::filesystem::exists(pack, ec)) continue;
         SafetensorsFile pf(pack);
         Region& r = regions["task " + t];
-        for (const auto& ti : pf.tensors())
-          for (Region* x : {&r, &total}) {
-            x->tensors += 1;
-            x->params += ti.numel();
-            x->bytes += ti.nbytes;
-          }
+        const CompressedIndex pindex(pf);
+        for (const auto& ti : pf.tensors()) count(pindex, ti, r, total);
         task_bytes[t] = r;
       }
       nlohmann::json tasks = nlohmann::json::array();
@@ -90,6 +95,8 @@ void add_info(CLI::App& app, Run& run) {
                          {"adapter", adapter}, {"max_length", ti.max_length ? nlohmann::json(ti.max_length) : nlohmann::json()},
                          {"parameters", task_bytes[t].params}, {"bytes", task_bytes[t].bytes}});
       }
+      std::optional<PeakRss> rss;
+      if (o->rss) rss = measure_peak_rss(d.root);
       if (o->json) {
         nlohmann::json j = {{"model", d.root.string()},
                             {"config", {{"vocab_size", c.vocab_size}, {"embedding_size", c.embedding_size},
@@ -102,6 +109,9 @@ void add_info(CLI::App& app, Run& run) {
                             {"tasks", tasks}};
         for (const auto& [name, r] : regions)
           j["regions"][name] = {{"tensors", r.tensors}, {"parameters", r.params}, {"bytes", r.bytes}};
+        if (rss)
+          j["peak_rss"] = {{"one_task", rss->task}, {"one_task_bytes", rss->one_task},
+                           {"all_tasks", rss->tasks}, {"all_tasks_bytes", rss->all_tasks}};
         std::cout << j.dump() << "\n";
         return;
       }
@@ -122,6 +132,13 @@ void add_info(CLI::App& app, Run& run) {
                     t["glue_task"].get<std::string>().empty() ? "-" : t["glue_task"].get<std::string>().c_str(),
                     adapter_text(t["adapter"]).c_str(), t["parameters"].get<size_t>(), t["bytes"].get<size_t>(),
                     t["regression"].get<bool>() ? "(regression)" : labels.c_str());
+      }
+      if (rss) {
+        const double mb = 1e-6;
+        std::printf("\npeak RSS   one task (%s) %.1f MB; all %zu tasks %.1f MB (+%.1f MB)\n",
+                    rss->task.empty() ? "-" : rss->task.c_str(), static_cast<double>(rss->one_task) * mb, rss->tasks,
+                    static_cast<double>(rss->all_tasks) * mb,
+                    (static_cast<double>(rss->all_tasks) - static_cast<double>(rss->one_task)) * mb);
       }
     };
   });

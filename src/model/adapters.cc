@@ -5,7 +5,6 @@
 
 #include "core/error.h"
 #include "formats/tensor_access.h"
-#include "kernels/linear.h"
 #include "kernels/norm_act.h"
 
 namespace edgemt {
@@ -63,7 +62,7 @@ TaskAdapters load_adapters(const SafetensorsFile& f, const AdapterSpec& spec, co
     return p;
   };
   const auto linear = [&](const std::string& prefix, int out, int in) {
-    return LinearW{get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), out, in};
+    return load_linear(f, {prefix}, out, in, owned, used);
   };
   const auto adapter = [&](const std::string& prefix) {
     return AdapterW{linear(prefix + ".down", m, H), linear(prefix + ".up", H, m)};
@@ -83,13 +82,11 @@ TaskAdapters load_adapters(const SafetensorsFile& f, const AdapterSpec& spec, co
 
 void apply_adapter(const AdapterW& a, Activation f, float* x, int N, float* scratch) {
   const int H = a.up.out, m = a.down.out;
-  ops::linear(x, N, H, H, a.down.w, a.down.b, m, scratch, m);  // [N, m] down(x)
+  linear(a.down, x, N, scratch);  // [N, m] down(x)
   ops::activate(f, scratch, static_cast<long>(N) * m);
-  for (int i = 0; i < N; ++i) {
-    float* row = x + static_cast<long>(i) * H;
-    for (int j = 0; j < H; ++j) row[j] += a.up.b[j];
-  }
-  ops::gemm(/*b_transposed=*/true, N, H, m, 1.0f, scratch, m, a.up.w, m, 1.0f, x, H);  // x [N, H] += s·upᵀ
+  std::vector<float> u(static_cast<size_t>(N) * H);  // [N, H] up(f(down(x)))
+  linear(a.up, scratch, N, u.data());
+  for (size_t i = 0; i < u.size(); ++i) x[i] += u[i];
 }
 
 }  // namespace edgemt

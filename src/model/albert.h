@@ -9,6 +9,7 @@
 
 #include "formats/config.h"
 #include "model/adapters.h"
+#include "model/offramp.h"
 #include "model/weights.h"
 
 namespace edgemt {
@@ -19,21 +20,41 @@ struct Sequence {
   std::vector<uint8_t> mask;      // [T] attention mask (1 = real token); empty = all ones
 };
 
+// Adaptive attention spans of a task (ALGORITHMS.md §5, docs/formats.md "Attention spans").
+struct AttentionSpans {
+  float ramp = 0.0f;     // R in tokens, > 0
+  int heads = 0;         // NH
+  bool shared = false;   // one set of spans for every layer application
+  std::vector<float> z;  // [A, NH] span z_h ≥ 0 (tokens) per head of each layer application; A = 1 when shared
+
+  const float* at(int l) const { return z.data() + (shared ? 0 : static_cast<size_t>(l) * heads); }  // [NH]
+};
+
 struct ForwardOptions {
   bool keep_hidden_states = false;  // hidden.0 … hidden.L
   bool mlm = false;                 // compute mlm_logits (needs an MLM head)
   // A task's adapters and LayerNorms (docs/formats.md "Task packs with adapters"); nullptr: the
   // backbone alone. Must have been loaded for this model's config.
   const TaskAdapters* adapters = nullptr;
+  const AttentionSpans* spans = nullptr;  // nullptr: full attention
+  // A task's off-ramps and exit rule; nullptr: every sequence runs all L layers. A sequence that
+  // exits leaves the packed batch: later layers run on fewer rows. Not with keep_hidden_states.
+  const EarlyExit* early_exit = nullptr;
 };
 
 struct ForwardOutput {
   std::vector<int> offsets;                       // [B] first row of each sequence
   std::vector<std::vector<float>> hidden_states;  // [L+1][N, H] when kept
-  std::vector<float> last_hidden;                 // [N, H]
+  std::vector<float> last_hidden;                 // [N, H]; an exited sequence's rows: its last layer run
   std::vector<float> pooled;                      // [B, H] when there is a pooler
   std::vector<float> logits;                      // [B, C] when there is a classifier
   std::vector<float> mlm_logits;                  // [N, V] when asked for
+  // Early exit (empty without it). A sequence that ran all L layers has exit_layer L and no exit
+  // logits: its prediction is the task head's, on last_hidden.
+  std::vector<int> exit_layer;                    // [B] layers run
+  std::vector<int> predicted_exit_layer;          // [B] L̂; 0: not predicted
+  std::vector<float> exit_logits;                 // [B, C] logits of the off-ramp a sequence left by
+  std::vector<std::vector<float>> entropies;      // [B][layers run] nats; NaN where no off-ramp ran
 };
 
 class AlbertModel {

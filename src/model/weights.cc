@@ -1,13 +1,124 @@
-// Loading ALBERT weights by their HF names: shape/dtype checks, zero-copy F32, widening of F16/BF16.
+// Loading ALBERT weights by their HF names: shape/dtype checks, widening of F16/BF16, linear layers
+// prepared for their kernels (fp32 packed, dense AF8, bitmask AF8).
 #include "model/weights.h"
 
-#include <cstring>
-#include <set>
+#include <algorithm>
+#include <type_traits>
 
 #include "core/error.h"
 #include "formats/tensor_access.h"
+#include "kernels/linear.h"
 
 namespace edgemt {
+
+namespace {
+
+const float* bias_or_null(const float* b, int row0) { return b ? b + row0 : nullptr; }
+
+// The prepared form of one compressed AF8 weight (`v`, [rows, cols]).
+LinearPart af8_part(const CompressedView& v, int row0, int rows, int cols, const std::string& what) {
+  const int e = v.format.exp_bits, bias = v.format.exp_bias;
+  if (v.layout == Layout::Dense) return {row0, ops::Af8DenseWeights({v.codes.data(), rows, cols, e, bias}, what)};
+  const size_t numel = v.numel();
+  if (numel > 0 && static_cast<double>(v.codes.size()) > kDenseAbove * static_cast<double>(numel)) {
+    std::vector<uint8_t> dense(numel, 0);  // the bitmask kernel is slower than dense AF8 at this density
+    for (size_t i = 0, c = 0; i < numel; ++i)
+      if (v.mask_bit(i)) dense[i] = v.codes[c++];
+    return {row0, ops::Af8DenseWeights({dense.data(), rows, cols, e, bias}, what)};
+  }
+  return {row0, ops::Af8BitmaskWeights({v.mask.data(), v.codes.data(), rows, cols, e, bias}, what)};
+}
+
+}  // namespace
+
+int LinearPart::rows() const {
+  return std::visit([](const auto& p) { return p.rows; }, w);
+}
+
+size_t LinearPart::bytes() const {
+  return std::visit([](const auto& p) { return p.bytes(); }, w);
+}
+
+void linear(const LinearW& l, const float* x, int N, float* y) {
+  if (N <= 0) return;
+  if (!l.parts) {
+    ops::linear(x, N, l.in, l.in, l.w, l.b, l.out, y, l.out);
+    return;
+  }
+  for (const LinearPart& p : *l.parts) {
+    const float* b = bias_or_null(l.b, p.row0);
+    float* yp = y + p.row0;
+    std::visit(
+        [&](const auto& w) {
+          using T = std::decay_t<decltype(w)>;
+          if constexpr (std::is_same_v<T, ops::PackedF32Weights>) ops::packed_linear(x, N, l.in, w, b, yp, l.out);
+          else if constexpr (std::is_same_v<T, ops::Af8DenseWeights>) ops::af8_linear(x, N, l.in, w, b, yp, l.out);
+          else ops::af8_bitmask_linear(x, N, l.in, w, b, yp, l.out);
+        },
+        p.w);
+  }
+}
+
+LinearW prepare_linear(const float* w, const float* b, int out, int in) {
+  auto parts = std::make_shared<std::vector<LinearPart>>();
+  parts->push_back({0, ops::PackedF32Weights(w, out, in)});
+  return {w, b, out, in, std::move(parts)};
+}
+
+LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& prefixes, int out, int in,
+                    std::vector<std::unique_ptr<float[]>>& owned, std::set<std::string>& used) {
+  EDGEMT_CHECK(!prefixes.empty());
+  const int total = out * static_cast<int>(prefixes.size());
+  const std::vector<int64_t> shape{out, in};
+  std::vector<std::optional<CompressedView>> views;
+  bool any_af8 = false;
+  for (const auto& p : prefixes) {
+    auto v = compressed_tensor(f, p + ".weight", shape);
+    if (v && v->format.bits != 8) v.reset();  // other widths: decoded to fp32 below
+    any_af8 = any_af8 || v.has_value();
+    views.push_back(std::move(v));
+  }
+  auto parts = std::make_shared<std::vector<LinearPart>>();
+  // The fp32 values [total, in] stay available as LinearW::w; decoded where compressed.
+  const float* w = nullptr;
+  float* stacked = nullptr;
+  if (prefixes.size() > 1 || views[0]) {
+    owned.push_back(std::make_unique<float[]>(static_cast<size_t>(total) * in));
+    stacked = owned.back().get();
+    w = stacked;
+  }
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    const std::string name = prefixes[i] + ".weight";
+    const int row0 = out * static_cast<int>(i);
+    float* dst = stacked ? stacked + static_cast<size_t>(row0) * in : nullptr;
+    if (views[i]) {
+      parts->push_back(af8_part(*views[i], row0, out, in, f.path().string() + ": tensor '" + name + "'"));
+      decode_to_f32(*views[i], {dst, static_cast<size_t>(out) * in});
+    } else {
+      const float* wi = f32_tensor(f, name, shape, owned);
+      if (dst) std::copy(wi, wi + static_cast<size_t>(out) * in, dst);
+      else w = wi;
+      if (any_af8) parts->push_back({row0, ops::PackedF32Weights(wi, out, in)});
+    }
+    for (const auto& n : storage_tensors(f, name)) used.insert(n);  // a bitmask tensor is stored as two
+  }
+  if (!any_af8) parts->push_back({0, ops::PackedF32Weights(w, total, in)});  // one packed part, one call
+  const float* b = nullptr;
+  if (prefixes.size() == 1) {
+    b = f32_tensor(f, prefixes[0] + ".bias", {out}, owned);
+  } else {
+    auto buf = std::make_unique<float[]>(static_cast<size_t>(total));
+    for (size_t i = 0; i < prefixes.size(); ++i) {
+      const float* bi = f32_tensor(f, prefixes[i] + ".bias", {out}, owned);
+      std::copy(bi, bi + out, buf.get() + static_cast<size_t>(out) * i);
+    }
+    b = buf.get();
+    owned.push_back(std::move(buf));
+  }
+  for (const auto& p : prefixes)
+    for (const auto& n : storage_tensors(f, p + ".bias")) used.insert(n);
+  return {w, b, total, in, std::move(parts)};
+}
 
 namespace {
 
@@ -24,29 +135,12 @@ class Reader {
     return p;
   }
 
-  LinearW linear(const std::string& prefix, int out, int in) {
-    return {get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), out, in};
+  // Linears with the same input width, stacked along the output dimension (one GEMM for q, k, v).
+  LinearW linear(const std::vector<std::string>& prefixes, int out, int in) {
+    return load_linear(f_, prefixes, out, in, owned_, used_);
   }
+  LinearW linear(const std::string& prefix, int out, int in) { return linear(std::vector{prefix}, out, in); }
   NormW norm(const std::string& prefix, int n) { return {get(prefix + ".weight", {n}), get(prefix + ".bias", {n})}; }
-
-  // Concatenates linears with the same input width along the output dimension.
-  LinearW concat(const std::vector<LinearW>& parts) {
-    int out = 0;
-    for (const auto& p : parts) out += p.out;
-    const int in = parts[0].in;
-    auto w = std::make_unique<float[]>(static_cast<size_t>(out) * in);
-    auto b = std::make_unique<float[]>(static_cast<size_t>(out));
-    int row = 0;
-    for (const auto& p : parts) {
-      std::memcpy(w.get() + static_cast<size_t>(row) * in, p.w, sizeof(float) * p.out * in);
-      std::memcpy(b.get() + row, p.b, sizeof(float) * p.out);
-      row += p.out;
-    }
-    LinearW r{w.get(), b.get(), out, in};
-    owned_.push_back(std::move(w));
-    owned_.push_back(std::move(b));
-    return r;
-  }
 
   std::vector<std::string> unused() const {
     std::vector<std::string> r;
@@ -80,8 +174,7 @@ LoadedWeights::LoadedWeights(const std::filesystem::path& path, const AlbertConf
     for (int i = 0; i < c.inner_group_num; ++i) {
       const std::string l = p + "encoder.albert_layer_groups." + std::to_string(g) + ".albert_layers." + std::to_string(i) + ".";
       LayerW lw;
-      lw.qkv = r.concat({r.linear(l + "attention.query", H, H), r.linear(l + "attention.key", H, H),
-                         r.linear(l + "attention.value", H, H)});
+      lw.qkv = r.linear({l + "attention.query", l + "attention.key", l + "attention.value"}, H, H);
       lw.attn_out = r.linear(l + "attention.dense", H, H);
       lw.attn_ln = r.norm(l + "attention.LayerNorm", H);
       lw.ffn = r.linear(l + "ffn", I, H);

@@ -4,20 +4,56 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "formats/config.h"
 #include "formats/safetensors.h"
+#include "kernels/af8_gemm.h"
+#include "kernels/packed_gemm.h"
+#include "kernels/sparse_gemm.h"
 
 namespace edgemt {
 
+// One block of a linear layer's output features, prepared once at load in the kernel's own layout:
+// fp32 packed panels, dense AF8 codes, or bitmask-sparse AF8 codes (docs/kernels.md).
+struct LinearPart {
+  int row0 = 0;  // first output feature of the block
+  std::variant<ops::PackedF32Weights, ops::Af8DenseWeights, ops::Af8BitmaskWeights> w;
+
+  int rows() const;
+  size_t bytes() const;
+};
+
+// A linear layer y = x·Wᵀ + b ready to run. W [out, in] is prepared as one part, or several stacked
+// along out (query | key | value of a compressed model: each AF8 tensor keeps its own exponent bias).
+// Copies share the prepared weights. `w` holds the fp32 values (decoded when compressed) for readers
+// that want values rather than a product (density traces); linear() runs on `parts`, and on `w`
+// through ops::linear only when a LinearW was built without parts.
 struct LinearW {
   const float* w = nullptr;  // [out, in]
   const float* b = nullptr;  // [out]
   int out = 0;
   int in = 0;
+  std::shared_ptr<const std::vector<LinearPart>> parts;
 };
+
+// y [N, out] = x [N, in] · Wᵀ + b, on the kernel each part was prepared for (path: ops::active_isa()).
+void linear(const LinearW& l, const float* x, int N, float* y);
+
+// fp32 w [out, in] packed for ops::packed_linear (copied: w may be released); b is kept by pointer.
+LinearW prepare_linear(const float* w, const float* b, int out, int in);
+
+// `<prefix>.weight` [out, in] and `<prefix>.bias` [out] of each prefix, stacked along out, from f:
+// a compressed AF8 weight stays compressed (bitmask with more than kDenseAbove non-zeros runs as
+// dense AF8, faster there), anything else is widened to fp32 and packed. Owned bytes (the stacked
+// bias, widened copies) go to `owned`; the file's tensors read go to `used`. Throws edgemt::Error
+// naming the file and tensor.
+LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& prefixes, int out, int in,
+                    std::vector<std::unique_ptr<float[]>>& owned, std::set<std::string>& used);
+inline constexpr double kDenseAbove = 0.75;
 
 struct NormW {
   const float* gamma = nullptr;  // [n]

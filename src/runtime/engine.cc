@@ -10,10 +10,9 @@
 
 #include "core/error.h"
 #include "formats/model_dir.h"
-#include "kernels/linear.h"
-#include "kernels/norm_act.h"
 #include "model/albert.h"
 #include "model/weights.h"
+#include "runtime/early_exit.h"
 #include "runtime/heads.h"
 #include "runtime/task_pack.h"
 #include "text/tokenizer.h"
@@ -29,6 +28,8 @@ struct Engine::Impl {
   std::optional<text::Tokenizer> tokenizer;  // absent when the directory has no spiece.model
   std::map<std::string, TaskPack, std::less<>> tasks;
   std::vector<std::string> warnings;
+  ExitPolicy policy = ExitPolicy::Entropy;
+  std::map<std::string, double, std::less<>> density;  // backbone matrices by HF name
 
   explicit Impl(ModelDir d) : dir(std::move(d)), weights(dir.weights_path, dir.config), model(dir.config, weights.weights()) {
     std::error_code ec;
@@ -53,6 +54,31 @@ struct Engine::Impl {
         tasks.emplace(p.filename().string(), std::move(pack));
       }
     }
+    record_density();
+  }
+
+  // Non-zero fractions of the backbone's matrices (bitmask-pruned weights decode to zeros), for traces.
+  void record_density() {
+    const AlbertConfig& c = dir.config;
+    const AlbertWeights& w = weights.weights();
+    const std::string p = SafetensorsFile(dir.weights_path).find("albert.embeddings.word_embeddings.weight") ? "albert." : "";
+    const auto frac = [](const float* x, long rows, long cols) {
+      long nz = 0;
+      for (long i = 0; i < rows * cols; ++i) nz += x[i] != 0.0f;
+      return rows * cols > 0 ? static_cast<double>(nz) / static_cast<double>(rows * cols) : 0.0;
+    };
+    const long H = c.hidden_size, I = c.intermediate_size, E = c.embedding_size;
+    density[p + "encoder.embedding_hidden_mapping_in.weight"] = frac(w.proj.w, H, E);
+    for (int g = 0; g < c.num_hidden_groups; ++g)
+      for (int i = 0; i < c.inner_group_num; ++i) {
+        const LayerW& lw = w.groups[static_cast<size_t>(g)][static_cast<size_t>(i)];
+        const std::string l = p + "encoder.albert_layer_groups." + std::to_string(g) + ".albert_layers." + std::to_string(i) + ".";
+        const char* qkv[] = {"attention.query.weight", "attention.key.weight", "attention.value.weight"};
+        for (int k = 0; k < 3; ++k) density[l + qkv[k]] = frac(lw.qkv.w + k * H * H, H, H);
+        density[l + "attention.dense.weight"] = frac(lw.attn_out.w, H, H);
+        density[l + "ffn.weight"] = frac(lw.ffn.w, I, H);
+        density[l + "ffn_output.weight"] = frac(lw.ffn_out.w, H, I);
+      }
   }
 
   void warn_unused(const fs::path& file, const std::vector<std::string>& unused) {
@@ -77,6 +103,7 @@ void set_num_threads(int threads) {
 Engine::Engine(const fs::path& model_dir, EngineOptions options) {
   set_num_threads(options.threads);
   impl_ = std::make_unique<Impl>(open_model_dir(model_dir));
+  impl_->policy = options.exit_policy;
 }
 
 Engine::~Engine() = default;
@@ -92,36 +119,51 @@ const TaskPack& Engine::task_pack(std::string_view task) const { return impl_->t
 
 Prediction Engine::classify(std::string_view task, std::string_view text, std::optional<std::string_view> text_pair,
                             size_t max_length) const {
+  ClassifyOptions o;
+  o.max_length = max_length;
+  return classify(task, text, text_pair, o);
+}
+
+Prediction Engine::classify(std::string_view task, std::string_view text, std::optional<std::string_view> text_pair,
+                            const ClassifyOptions& options) const {
   TextInput in{std::string(text), text_pair ? std::optional<std::string>(std::string(*text_pair)) : std::nullopt};
-  return classify_batch(task, {in}, max_length).front();
+  return classify_batch(task, {in}, options).front();
+}
+
+std::vector<Prediction> Engine::classify_batch(std::string_view task, const std::vector<TextInput>& inputs,
+                                               size_t max_length) const {
+  ClassifyOptions o;
+  o.max_length = max_length;
+  return classify_batch(task, inputs, o);
 }
 
 std::vector<Prediction> Engine::classify_batch(std::string_view task_name, const std::vector<TextInput>& inputs,
-                                               size_t max_length) const {
+                                               const ClassifyOptions& options) const {
   const TaskPack& task = impl_->task(task_name);
-  const auto& cfg = impl_->dir.config;
-  const size_t limit = default_max_length(max_length);
+  const RunOptions run{.exit_threshold = exit_threshold(task, options.exit_threshold),
+                       .policy = options.exit_policy.value_or(impl_->policy)};
+  const size_t limit = default_max_length(options.max_length);
   const auto start = std::chrono::steady_clock::now();
   std::vector<Sequence> batch;
   for (const auto& in : inputs) {
     auto enc = tokenizer().encode(in.text, in.text_pair ? std::optional<std::string_view>(*in.text_pair) : std::nullopt, limit);
     batch.push_back({std::move(enc.ids), std::move(enc.type_ids), {}});
   }
-  const ForwardOutput out = impl_->model.forward(batch, {.adapters = task.adapters ? &*task.adapters : nullptr});
-  const int H = cfg.hidden_size, B = static_cast<int>(batch.size()), C = task.classifier.out;
-  std::vector<float> cls(static_cast<size_t>(B) * H);  // [B, H] the [CLS] rows
-  for (int b = 0; b < B; ++b)
-    std::copy_n(out.last_hidden.data() + static_cast<long>(out.offsets[b]) * H, H, cls.data() + static_cast<long>(b) * H);
-  const std::vector<float> logits = apply_head(task.pooler, task.classifier, cls, B).logits;  // [B, C]
+  std::vector<Prediction> preds = run_task(impl_->model, task, batch, run);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  std::vector<Prediction> preds;
-  for (int b = 0; b < B; ++b) {
-    Prediction p = head_prediction(task.info, std::span<const float>(logits).subspan(static_cast<size_t>(b) * C, C));
-    p.task = task.info.name;
-    p.exit_layer = p.layers = cfg.total_layers();
-    p.tokens = static_cast<int>(batch[static_cast<size_t>(b)].ids.size());
-    p.latency_ms = ms / B;
-    preds.push_back(std::move(p));
+  for (auto& p : preds) p.latency_ms = ms / static_cast<double>(preds.size());
+  return preds;
+}
+
+std::vector<Prediction> Engine::classify_batch(const std::vector<TaskInput>& inputs, const ClassifyOptions& options) const {
+  std::map<std::string_view, std::vector<size_t>> by_task;  // task → input indices, in input order
+  for (size_t i = 0; i < inputs.size(); ++i) by_task[impl_->task(inputs[i].task).info.name].push_back(i);
+  std::vector<Prediction> preds(inputs.size());
+  for (const auto& [task, idx] : by_task) {
+    std::vector<TextInput> group;
+    for (size_t i : idx) group.push_back({inputs[i].text, inputs[i].text_pair});
+    std::vector<Prediction> got = classify_batch(task, group, options);
+    for (size_t k = 0; k < idx.size(); ++k) preds[idx[k]] = std::move(got[k]);
   }
   return preds;
 }
@@ -140,5 +182,7 @@ const text::Tokenizer& Engine::tokenizer() const {
   return *impl_->tokenizer;
 }
 const ModelDir& Engine::model_dir() const { return impl_->dir; }
+ExitPolicy Engine::default_exit_policy() const { return impl_->policy; }
+const std::map<std::string, double, std::less<>>& Engine::weight_density() const { return impl_->density; }
 
 }  // namespace edgemt

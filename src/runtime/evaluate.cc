@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "formats/model_dir.h"
 #include "formats/safetensors.h"
+#include "runtime/early_exit.h"
 #include "text/metrics.h"
 
 namespace edgemt {
@@ -56,14 +58,22 @@ EvalResult evaluate(const Engine& engine, const std::string& task, const glue::T
   // The length the task was trained with unless the caller says otherwise.
   r.max_length = engine.default_max_length(options.max_length ? options.max_length : info.max_length);
   r.dataset = glue::read_glue_file(spec, data, options.limit);
+  ClassifyOptions co;
+  co.max_length = r.max_length;
+  co.exit_threshold = options.exit_threshold;
+  co.exit_policy = options.exit_policy;
+  r.exit_threshold = exit_threshold(engine.task_pack(task), options.exit_threshold);
+  r.exit_policy = options.exit_policy.value_or(engine.default_exit_policy());
+  r.layers = engine.model_dir().config.total_layers();
   const auto& ex = r.dataset.examples;
   const auto start = std::chrono::steady_clock::now();
-  size_t tokens = 0;
+  size_t tokens = 0, layers_run = 0;
   for (size_t i = 0; i < ex.size(); i += options.batch) {
     std::vector<TextInput> inputs;
     for (size_t k = i; k < std::min(ex.size(), i + options.batch); ++k) inputs.push_back({ex[k].text_a, ex[k].text_b});
-    for (auto& p : engine.classify_batch(task, inputs, r.max_length)) {
+    for (auto& p : engine.classify_batch(task, inputs, co)) {
       tokens += static_cast<size_t>(p.tokens);
+      layers_run += static_cast<size_t>(p.exit_layer);
       if (!info.regression) {
         p.label_id = map[static_cast<size_t>(p.label_id)];
         p.label = std::string(spec.labels[static_cast<size_t>(p.label_id)]);
@@ -75,6 +85,7 @@ EvalResult evaluate(const Engine& engine, const std::string& task, const glue::T
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.examples_per_s = static_cast<double>(ex.size()) / std::max(r.seconds, 1e-9);
   r.mean_tokens = static_cast<double>(tokens) / static_cast<double>(ex.size());
+  r.mean_exit_layer = static_cast<double>(layers_run) / static_cast<double>(ex.size());
   if (!r.dataset.labelled) return r;
   std::vector<int> pred, gold;
   std::vector<double> score, target;

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,8 @@ struct EvalOptions {
   size_t batch = 32;      // sentences per encoder pass
   size_t max_length = 0;  // 0: the task's max_length (task.json), else Engine::default_max_length()
   std::function<void(size_t done, size_t total)> progress;  // called after each batch
+  std::optional<float> exit_threshold;    // nats; 0 disables early exit; unset: the task's
+  std::optional<ExitPolicy> exit_policy;  // unset: the engine's
 };
 
 struct EvalResult {
@@ -29,6 +32,10 @@ struct EvalResult {
   std::vector<std::pair<std::string, double>> metrics;  // GLUE set, headline first; empty when unlabelled
   size_t max_length = 0;  // truncation length applied, specials included
   double seconds = 0, examples_per_s = 0, mean_tokens = 0;
+  int layers = 0;              // L
+  double mean_exit_layer = 0;  // mean layers run per example
+  float exit_threshold = 0;    // the threshold applied (0: early exit off)
+  ExitPolicy exit_policy = ExitPolicy::Entropy;
 };
 
 // Model label ids → GLUE label ids: by name when every GLUE label name is among the task's labels,

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/linear.h"
 #include "kernels/norm_act.h"
 
 namespace edgemt {
@@ -22,11 +21,10 @@ float entropy_from_logits(std::span<const float> z) {
 HeadOutput apply_head(const LinearW& pooler, const LinearW& classifier, std::span<const float> cls, int B) {
   HeadOutput h;
   h.pooled.resize(static_cast<size_t>(B) * pooler.out);
-  ops::linear(cls.data(), B, pooler.in, pooler.in, pooler.w, pooler.b, pooler.out, h.pooled.data(), pooler.out);
+  linear(pooler, cls.data(), B, h.pooled.data());  // [B, H]
   ops::tanh_inplace(h.pooled.data(), static_cast<long>(h.pooled.size()));
   h.logits.resize(static_cast<size_t>(B) * classifier.out);
-  ops::linear(h.pooled.data(), B, classifier.in, classifier.in, classifier.w, classifier.b, classifier.out,
-              h.logits.data(), classifier.out);
+  linear(classifier, h.pooled.data(), B, h.logits.data());  // [B, C]
   return h;
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 
 #include "core/error.h"
 #include "formats/tensor_access.h"
+#include "runtime/early_exit.h"
 #include "text/glue_tasks.h"
 
 namespace edgemt {
@@ -49,6 +51,69 @@ AdapterSpec parse_adapter_spec(const nlohmann::json& a, const FieldName& field) 
     throw Error(field("adapter.share_across_layers") + "must be true or false");
   s.share_across_layers = a["share_across_layers"].get<bool>();
   return s;
+}
+
+// task.json "spans": {"ramp": R, "z": [NH spans] or [[NH spans] × L]}.
+AttentionSpans parse_spans(const nlohmann::json& j, const FieldName& field, const AlbertConfig& c) {
+  const int NH = c.num_attention_heads, L = c.total_layers();
+  if (!j.is_object()) throw Error(field("spans") + "must be an object {\"ramp\": R, \"z\": [...]}");
+  AttentionSpans s;
+  s.heads = NH;
+  const auto& r = j.contains("ramp") ? j["ramp"] : nlohmann::json();
+  if (!r.is_number() || !std::isfinite(r.get<double>()) || r.get<double>() <= 0 || r.get<double>() > 1e6)
+    throw Error(field("spans.ramp") + "must be a number of tokens R > 0");
+  s.ramp = r.get<float>();
+  const std::string expects = "must be " + std::to_string(NH) + " spans (num_attention_heads, shared by every layer) or " +
+                              std::to_string(L) + " lists of " + std::to_string(NH) + " (one per layer application)";
+  const auto& z = j.contains("z") ? j["z"] : nlohmann::json();
+  if (!z.is_array() || z.empty()) throw Error(field("spans.z") + expects);
+  s.shared = !z[0].is_array();
+  const auto add_row = [&](const nlohmann::json& row) {
+    if (!row.is_array() || static_cast<int>(row.size()) != NH) throw Error(field("spans.z") + expects);
+    for (const auto& v : row) {
+      if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 || v.get<double>() > 1e6)
+        throw Error(field("spans.z") + "must hold spans z ≥ 0 (tokens)");
+      s.z.push_back(v.get<float>());
+    }
+  };
+  if (s.shared) {
+    add_row(z);
+  } else {
+    if (static_cast<int>(z.size()) != L) throw Error(field("spans.z") + expects);
+    for (const auto& row : z) add_row(row);
+  }
+  return s;
+}
+
+double nonzero_fraction(const float* w, size_t n) {
+  size_t nz = 0;
+  for (size_t i = 0; i < n; ++i) nz += w[i] != 0.0f;
+  return n ? static_cast<double>(nz) / static_cast<double>(n) : 0.0;
+}
+
+// The non-zero fraction of every matrix of the pack, by tensor name (traces; pruned weights have zeros).
+void record_density(TaskPack& pack) {
+  const auto add = [&](const std::string& name, const LinearW& w) {
+    pack.density[name + ".weight"] = nonzero_fraction(w.w, static_cast<size_t>(w.out) * static_cast<size_t>(w.in));
+  };
+  add("pooler", pack.pooler);
+  add("classifier", pack.classifier);
+  if (pack.adapters)
+    for (size_t a = 0; a < pack.adapters->sets.size(); ++a) {
+      const AdapterSetW& s = pack.adapters->sets[a];
+      const std::string p = "adapters." + std::to_string(a) + ".";
+      add(p + "attention.down", s.attention.down);
+      add(p + "attention.up", s.attention.up);
+      add(p + "ffn.down", s.ffn.down);
+      add(p + "ffn.up", s.ffn.up);
+    }
+  if (pack.offramps)
+    for (size_t l = 1; l <= pack.offramps->after.size(); ++l)
+      if (const OffRampW* r = pack.offramps->at(static_cast<int>(l))) {
+        const std::string p = "offramps." + std::to_string(l) + ".";
+        if (pack.offramps->kind == OffRampKind::Full) add(p + "pooler", r->pooler);
+        add(p + "classifier", r->classifier);
+      }
 }
 
 }  // namespace
@@ -100,19 +165,29 @@ TaskPack load_task_pack(const fs::path& dir, const AlbertConfig& backbone) {
   }
   std::optional<AdapterSpec> adapter;
   if (j.contains("adapter")) adapter = parse_adapter_spec(j["adapter"], field);
+  const int L = backbone.total_layers();
+  if (j.contains("early_exit")) {
+    if (pack.info.regression)
+      throw Error(field("early_exit") + "is not available for regression: it has no entropy to exit on");
+    pack.info.early_exit = parse_early_exit(j["early_exit"], field, static_cast<int>(pack.info.labels.size()), L);
+  }
+  if (j.contains("predictor")) {
+    if (!pack.info.early_exit) throw Error(field("predictor") + "needs off-ramps (field 'early_exit')");
+    pack.predictor.emplace(j["predictor"], field, L, pack.info.early_exit->layers);
+    pack.info.predictor = PredictorInfo{.layer = pack.predictor->layer(), .bins = pack.predictor->bins()};
+  }
+  if (j.contains("spans")) {
+    pack.spans = parse_spans(j["spans"], field, backbone);
+    pack.info.spans = true;
+  }
 
   const int H = backbone.hidden_size;
   const int C = pack.info.regression ? 1 : static_cast<int>(pack.info.labels.size());
   pack.file = std::make_shared<SafetensorsFile>(dir / "task.safetensors");
   const SafetensorsFile& f = *pack.file;
   std::set<std::string> used;
-  const auto get = [&](const char* name, const std::vector<int64_t>& shape) {
-    const float* p = f32_tensor(f, name, shape, pack.owned);
-    for (const auto& n : storage_tensors(f, name)) used.insert(n);  // a bitmask tensor is stored as two
-    return p;
-  };
-  pack.pooler = {get("pooler.weight", {H, H}), get("pooler.bias", {H}), H, H};
-  pack.classifier = {get("classifier.weight", {C, H}), get("classifier.bias", {C}), C, H};
+  pack.pooler = load_linear(f, {"pooler"}, H, H, pack.owned, used);
+  pack.classifier = load_linear(f, {"classifier"}, C, H, pack.owned, used);
   if (adapter) {
     pack.adapters = load_adapters(f, *adapter, backbone, pack.owned, used);
     const int A = adapter_set_count(backbone, *adapter);
@@ -122,6 +197,10 @@ TaskPack load_task_pack(const fs::path& dir, const AlbertConfig& backbone) {
                                     .sets = A,
                                     .parameters = static_cast<size_t>(A) * adapter_set_params(H, adapter->size)};
   }
+  if (const auto& e = pack.info.early_exit)
+    pack.offramps = load_offramps(f, e->offramp == "full" ? OffRampKind::Full : OffRampKind::Light, e->layers, C,
+                                  backbone, pack.owned, used);
+  record_density(pack);
   for (const auto& t : f.tensors()) {
     if (used.count(t.name)) continue;
     // Adapters the JSON does not declare would be silently skipped: a wrong answer, not a warning.
@@ -142,6 +221,7 @@ std::optional<TaskPack> default_task(const AlbertConfig& config, const AlbertWei
   if (!pack.info.regression) pack.info.labels = config.id2label;
   pack.pooler = *weights.pooler;
   pack.classifier = *weights.classifier;
+  record_density(pack);
   return pack;
 }
 

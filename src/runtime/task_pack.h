@@ -1,10 +1,11 @@
 // Task packs: what one task adds on top of the shared backbone (ARCHITECTURE.md "Model directory").
 // A pack is a head (pooler + classifier), its metadata and optionally Houlsby adapters with the
-// task's LayerNorms (docs/formats.md); off-ramps and spans join it in later milestones. A plain HF
-// classifier checkpoint is the pack "default".
+// task's LayerNorms, EdgeBERT off-ramps with an exit-layer predictor, and attention spans
+// (docs/formats.md). A plain HF classifier checkpoint is the pack "default".
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,9 @@
 #include "formats/config.h"
 #include "formats/safetensors.h"
 #include "model/adapters.h"
+#include "model/albert.h"
+#include "model/offramp.h"
+#include "runtime/exit_predictor.h"
 #include "model/weights.h"
 
 namespace edgemt {
@@ -23,6 +27,10 @@ struct TaskPack {
   LinearW pooler;      // [H, H]
   LinearW classifier;  // [C, H]
   std::optional<TaskAdapters> adapters;         // nullopt: the backbone's own layers
+  std::optional<OffRamps> offramps;             // task.json "early_exit"
+  std::optional<ExitPredictor> predictor;       // task.json "predictor"
+  std::optional<AttentionSpans> spans;          // task.json "spans"
+  std::map<std::string, double, std::less<>> density;  // non-zero fraction of each matrix read, by tensor name
   std::vector<std::string> unused;              // tensors of task.safetensors nobody read
   std::shared_ptr<SafetensorsFile> file;        // keeps the weights mapped
   std::vector<std::unique_ptr<float[]>> owned;  // widened copies

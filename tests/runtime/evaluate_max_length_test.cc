@@ -62,9 +62,9 @@ TEST(EvaluateMaxLength, ThePacksMaxLengthIsTheDefault) {
   EXPECT_LT(r.predictions[1].tokens, 8);
 
   // The same as asking for 8 explicitly; asking for 12 overrides the pack.
-  const EvalResult same = evaluate(engine, "short", sst2, f.data, {.max_length = 8, .progress = {}});
+  const EvalResult same = evaluate(engine, "short", sst2, f.data, {.max_length = 8, .progress = {}, .exit_threshold = {}, .exit_policy = {}});
   for (size_t i = 0; i < r.predictions.size(); ++i) EXPECT_EQ(r.predictions[i].logits, same.predictions[i].logits);
-  const EvalResult longer = evaluate(engine, "short", sst2, f.data, {.max_length = 12, .progress = {}});
+  const EvalResult longer = evaluate(engine, "short", sst2, f.data, {.max_length = 12, .progress = {}, .exit_threshold = {}, .exit_policy = {}});
   EXPECT_EQ(longer.max_length, 12u);
   EXPECT_EQ(longer.predictions[0].tokens, 12);
   EXPECT_GT(longer.mean_tokens, r.mean_tokens);

@@ -140,6 +140,37 @@ inline void add_random_adapters(PackBuilder& b, const AlbertConfig& c, int m, in
   }
 }
 
+// offramps.{l}.* for each l in `layers`: "light" (norm + classifier) or "full" (pooler + classifier),
+// random; C classes.
+inline void add_random_offramps(PackBuilder& b, const AlbertConfig& c, int C, const std::vector<int>& layers,
+                                const std::string& kind, uint32_t seed) {
+  const int64_t H = c.hidden_size;
+  const auto n = [](int64_t x) { return static_cast<size_t>(x); };
+  for (int l : layers) {
+    const std::string p = "offramps." + std::to_string(l) + ".";
+    const uint32_t s = seed + 10u * static_cast<uint32_t>(l);
+    if (kind == "full") {
+      b.add(p + "pooler.weight", {H, H}, random_floats(n(H * H), s, 0.2f));
+      b.add(p + "pooler.bias", {H}, random_floats(n(H), s + 1, 0.1f));
+    } else {
+      std::vector<float> gamma = random_floats(n(H), s, 0.1f);
+      for (float& g : gamma) g += 1.0f;
+      b.add(p + "norm.weight", {H}, std::move(gamma));
+      b.add(p + "norm.bias", {H}, random_floats(n(H), s + 1, 0.1f));
+    }
+    b.add(p + "classifier.weight", {C, H}, random_floats(n(C * H), s + 2, 0.2f));
+    b.add(p + "classifier.bias", {C}, random_floats(n(C), s + 3, 0.1f));
+  }
+}
+
+// Makes off-ramp l answer `bias` whatever the input: zero classifier weights, that bias. A large gap
+// between the biases is a certain ramp (entropy ≈ 0), equal biases an uncertain one (entropy ln C).
+inline void set_offramp_output(PackBuilder& b, int l, const std::vector<float>& bias) {
+  const std::string p = "offramps." + std::to_string(l) + ".classifier.";
+  std::fill(b.get(p + "weight").values.begin(), b.get(p + "weight").values.end(), 0.0f);
+  b.get(p + "bias").values = bias;
+}
+
 inline std::string adapter_json(int m, const std::string& activation, bool shared) {
   return R"({"size": )" + std::to_string(m) + R"(, "activation": ")" + activation + R"(", "share_across_layers": )" +
          (shared ? "true" : "false") + "}";

@@ -1,0 +1,171 @@
+// Packed fp32 GEMM, GotoBLAS order with the prepacked weights as B: per K block of kc, each thread
+// runs a register-blocked MR×16 micro-kernel over every row of x against its panels' [kc, 16]
+// blocks, read in place (contiguous, 16 KB: L1). Paths: portable C++ (4×16), AVX2+FMA (6×16).
+#include "kernels/packed_gemm.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#if EDGEMT_X86
+#include <immintrin.h>
+#endif
+
+#include "core/error.h"
+
+namespace edgemt::ops {
+
+PackedF32Weights::PackedF32Weights(const float* w, int rows_, int cols_) : rows(rows_), cols(cols_) {
+  EDGEMT_CHECK(rows >= 0 && cols >= 0);
+  panels.assign(static_cast<size_t>(num_panels()) * kF32Panel * static_cast<size_t>(cols), 0.0f);
+  for (int n = 0; n < rows; ++n) {
+    const float* src = w + static_cast<size_t>(n) * cols;  // [K]
+    float* dst = panels.data() + static_cast<size_t>(n / kF32Panel) * cols * kF32Panel + n % kF32Panel;
+    for (int k = 0; k < cols; ++k) dst[static_cast<size_t>(k) * kF32Panel] = src[k];
+  }
+}
+
+namespace {
+
+constexpr int kMc = 256;                 // rows of x per block: [256, kc] of x stays in L2
+constexpr int kKc = 256;                 // K block: a panel's [256, 16] block is 16 KB (L1)
+constexpr long kParallelMacs = 1 << 17;  // below this a fork/join costs more than it saves
+
+// c [rows, nc] (row stride ldc) = (k0 == 0 ? init : c) + a [rows, kc] · bp [kc, 16].
+using MicroFn = void (*)(int kc, const float* a, int lda, const float* bp, const float* init, float* c, int ldc,
+                         int nc);
+
+struct Kernel {
+  int mr;
+  std::array<MicroFn, 7> micro;  // by row count, 1..mr
+};
+
+template <int MR>
+void micro_generic(int kc, const float* a, int lda, const float* bp, const float* init, float* c, int ldc, int nc) {
+  constexpr int NR = kF32Panel;
+  float acc[MR][NR];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r)
+    for (int j = 0; j < NR; ++j) acc[r][j] = init ? init[j] : j < nc ? c[static_cast<long>(r) * ldc + j] : 0.0f;
+  for (int k = 0; k < kc; ++k)
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+      const float ar = a[static_cast<long>(r) * lda + k];
+      for (int j = 0; j < NR; ++j) acc[r][j] += ar * bp[k * NR + j];
+    }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r)
+    for (int j = 0; j < nc; ++j) c[static_cast<long>(r) * ldc + j] = acc[r][j];
+}
+
+const Kernel kGeneric{4, {nullptr, micro_generic<1>, micro_generic<2>, micro_generic<3>, micro_generic<4>}};
+
+#if EDGEMT_X86
+
+EDGEMT_TARGET_AVX2 inline __m256i lanes_below(int n) {  // lane i set when i < n
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+template <int MR>
+EDGEMT_TARGET_AVX2 void micro_avx2(int kc, const float* a, int lda, const float* bp, const float* init, float* c,
+                                   int ldc, int nc) {
+  __m256 c0[MR], c1[MR];
+  const __m256i m0 = lanes_below(nc), m1 = lanes_below(nc - 8);
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    float* cr = c + static_cast<long>(r) * ldc;
+    if (init) {
+      c0[r] = _mm256_loadu_ps(init);
+      c1[r] = _mm256_loadu_ps(init + 8);
+    } else if (nc == 16) {  // masked moves are slow on AMD: only for the last panel
+      c0[r] = _mm256_loadu_ps(cr);
+      c1[r] = _mm256_loadu_ps(cr + 8);
+    } else {
+      c0[r] = _mm256_maskload_ps(cr, m0);
+      c1[r] = _mm256_maskload_ps(cr + 8, m1);
+    }
+  }
+  for (int k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_loadu_ps(bp + k * 16), b1 = _mm256_loadu_ps(bp + k * 16 + 8);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+      const __m256 ar = _mm256_broadcast_ss(a + static_cast<long>(r) * lda + k);
+      c0[r] = _mm256_fmadd_ps(ar, b0, c0[r]);
+      c1[r] = _mm256_fmadd_ps(ar, b1, c1[r]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    float* cr = c + static_cast<long>(r) * ldc;
+    if (nc == 16) {
+      _mm256_storeu_ps(cr, c0[r]);
+      _mm256_storeu_ps(cr + 8, c1[r]);
+    } else {
+      _mm256_maskstore_ps(cr, m0, c0[r]);
+      _mm256_maskstore_ps(cr + 8, m1, c1[r]);
+    }
+  }
+}
+
+const Kernel kAvx2{6, {nullptr, micro_avx2<1>, micro_avx2<2>, micro_avx2<3>, micro_avx2<4>, micro_avx2<5>,
+                       micro_avx2<6>}};
+
+#endif  // EDGEMT_X86
+
+const Kernel& kernel_for(Isa isa) {
+#if EDGEMT_X86
+  if (isa >= Isa::kAvx2) return kAvx2;
+#endif
+  (void)isa;
+  return kGeneric;
+}
+
+void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weights& w, const float* b, float* y,
+         int ldy) {
+  const int N = w.rows, K = w.cols;
+  if (M <= 0 || N <= 0) return;
+  if (K == 0) {
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) y[static_cast<long>(i) * ldy + j] = b ? b[j] : 0.0f;
+    return;
+  }
+  const int panels = w.num_panels();
+  std::vector<float> init(static_cast<size_t>(panels) * kF32Panel, 0.0f);  // [panels·16] bias, zero padded
+  if (b) std::copy(b, b + N, init.begin());
+#pragma omp parallel if (static_cast <long>(M) * N * K >= kParallelMacs)
+  {
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int j0 = static_cast<int>(static_cast<long>(panels) * t / nt);
+    const int j1 = static_cast<int>(static_cast<long>(panels) * (t + 1) / nt);
+    for (int i0 = 0; i0 < M; i0 += kMc) {
+      const int i1 = std::min(M, i0 + kMc);
+      for (int k0 = 0; k0 < K; k0 += kKc) {
+        const int kc = std::min(kKc, K - k0);
+        for (int j = j0; j < j1; ++j) {
+          const float* bp = w.panels.data() + (static_cast<size_t>(j) * K + k0) * kF32Panel;  // [kc, 16]
+          const int nc = std::min(kF32Panel, N - j * kF32Panel);
+          const float* init_j = k0 == 0 ? init.data() + static_cast<size_t>(j) * kF32Panel : nullptr;
+          for (int i = i0; i < i1; i += kern.mr) {
+            const int rows = std::min(kern.mr, i1 - i);
+            kern.micro[static_cast<size_t>(rows)](kc, x + static_cast<long>(i) * ldx + k0, ldx, bp, init_j,
+                                                  y + static_cast<long>(i) * ldy + j * kF32Panel, ldy, nc);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void packed_linear(Isa isa, const float* x, int M, int ldx, const PackedF32Weights& w, const float* b, float* y,
+                   int ldy) {
+  EDGEMT_CHECK(isa_supported(isa));
+  run(kernel_for(isa), x, M, ldx, w, b, y, ldy);
+}
+
+void packed_linear(const float* x, int M, int ldx, const PackedF32Weights& w, const float* b, float* y, int ldy) {
+  packed_linear(active_isa(), x, M, ldx, w, b, y, ldy);
+}
+
+}  // namespace edgemt::ops

@@ -1,0 +1,34 @@
+// Linear layers with fp32 weights packed once at load into the layout the micro-kernel reads:
+// y = x·Wᵀ + b without the per-call repacking of a BLAS sgemm.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "kernels/isa.h"
+
+namespace edgemt::ops {
+
+inline constexpr int kF32Panel = 16;  // output features per weight panel
+
+// fp32 weights w [N, K] (PyTorch Linear layout) reordered into panels of 16 output features:
+// [ceil(N/16), K, 16], features past N zero. Holds ceil(N/16)·16·K floats; the source can be released.
+struct PackedF32Weights {
+  PackedF32Weights(const float* w, int rows, int cols);
+
+  int rows;                   // N
+  int cols;                   // K
+  std::vector<float> panels;  // [ceil(N/16), K, 16]
+
+  int num_panels() const { return (rows + kF32Panel - 1) / kF32Panel; }
+  size_t bytes() const { return panels.size() * sizeof(float); }
+};
+
+// x [M, K] (row stride ldx), b [N] or nullptr → y [M, N] (row stride ldy). Threads: OpenMP over
+// output panels (every output is computed by one thread in a fixed order); the path is active_isa().
+void packed_linear(const float* x, int M, int ldx, const PackedF32Weights& w, const float* b, float* y, int ldy);
+// The same on a given path (tests, benchmarks); `isa` must be supported. avx512 runs the AVX2 kernel.
+void packed_linear(Isa isa, const float* x, int M, int ldx, const PackedF32Weights& w, const float* b, float* y,
+                   int ldy);
+
+}  // namespace edgemt::ops

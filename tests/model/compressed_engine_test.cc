@@ -1,0 +1,145 @@
+// The engine on a compressed model (AF8 weights, encoder pruned to 50 %: the AF8 dense and bitmask
+// kernels) against the engine on the same values decoded to F32 (the packed fp32 kernel), natively
+// and under EDGEMT_ISA=generic; and `edgemt info`'s parameter count of a compressed model.
+//
+// Tolerance: every weight widens to exactly the fp32 value the decoded model holds (tested in
+// tests/kernels), so the two runs differ only in the order of fp32 sums inside the GEMMs (the
+// bitmask kernel also skips the zero terms): ~1e-7 of Σ|x·w| per output (docs/kernels.md), carried
+// through the 4 layers by LayerNorm and GELU. Measured on this model: 1.3e-7 (AVX2) and 1.6e-7
+// (generic) of the largest |logit|. 1e-5 leaves ~60× margin for other CPUs and thread counts, and
+// is orders of magnitude below what compression itself changes (checked: > 10× kTol), so running
+// the wrong codes, a wrong exponent bias, a lost row or a wrong q|k|v column block fails it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <variant>
+
+#include "edgemt/engine.h"
+#include "formats/compressed.h"
+#include "formats/safetensors.h"
+#include "model/albert.h"
+#include "runtime/compress.h"
+#include "support/files.h"
+#include "support/paths.h"
+#include "support/run_cli.h"
+#include "text/tokenizer.h"
+
+namespace edgemt {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kTol = 1e-5;
+
+// `in` with every compressed tensor written as plain F32 (its decoded values) and no masks.
+void write_decoded(const fs::path& in, const fs::path& out) {
+  const SafetensorsFile f(in);
+  const CompressedIndex index(f);
+  std::vector<std::vector<float>> values;
+  values.reserve(f.tensors().size());
+  std::vector<TensorToWrite> ts;
+  for (const auto& t : f.tensors()) {
+    if (index.is_storage_only(t.name)) continue;
+    if (!index.contains(t.name)) {
+      ts.push_back({t.name, t.dtype, t.shape, f.data(t)});
+      continue;
+    }
+    const CompressedView v = index.get(t.name);
+    values.emplace_back(v.numel());
+    decode_to_f32(v, values.back());
+    ts.push_back({t.name, DType::F32, v.shape, std::as_bytes(std::span<const float>(values.back()))});
+  }
+  write_safetensors(out, ts);
+}
+
+struct Models {
+  fs::path original, compressed, decoded;
+};
+
+const Models& models() {
+  static const Models m = [] {
+    const fs::path root = testing::temp_dir("compressed_engine");
+    Models r{testing::source_dir() / "models/albert-tiny-sst2", root / "compressed", root / "decoded"};
+    compress_model(r.original, r.compressed, {.prune = parse_prune_specs("magnitude:0.5:encoder")});
+    testing::copy_dir(r.compressed, r.decoded);
+    write_decoded(r.compressed / "model.safetensors", r.decoded / "model.safetensors");
+    return r;
+  }();
+  return m;
+}
+
+std::vector<float> logits(const Engine& e, const std::string& text) {
+  const auto enc = e.tokenizer().encode(text, std::nullopt, 128);
+  Sequence s{enc.ids, std::vector<int32_t>(enc.ids.size(), 0), {}};
+  return e.model().forward(std::span<const Sequence>(&s, 1)).logits;
+}
+
+const std::vector<std::string> kTexts = {
+    "a gripping, beautifully acted film.",
+    "it is a dull, lifeless and overlong exercise in style over substance, with a plot that makes no sense "
+    "and characters nobody could care about, though the score is lovely and the photography often striking.",
+    "ok"};
+
+TEST(CompressedEngine, RunsCompressedWeightsInTheirKernels) {
+  const Engine e(models().compressed);
+  const AlbertWeights& w = e.model().weights();
+  const LayerW& l = w.groups.at(0).at(0);
+  ASSERT_TRUE(l.ffn.parts && l.qkv.parts);
+  ASSERT_EQ(l.ffn.parts->size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<ops::Af8BitmaskWeights>(l.ffn.parts->at(0).w));  // pruned to 50 %
+  EXPECT_TRUE(std::holds_alternative<ops::Af8BitmaskWeights>(l.ffn_out.parts->at(0).w));
+  ASSERT_EQ(l.qkv.parts->size(), 3u);  // q, k, v keep their own exponent biases
+  EXPECT_EQ(l.qkv.parts->at(2).row0, 2 * w.proj.out);
+  ASSERT_TRUE(w.pooler && w.pooler->parts);
+  EXPECT_TRUE(std::holds_alternative<ops::Af8DenseWeights>(w.pooler->parts->at(0).w));  // not pruned
+
+  const Engine d(models().decoded);
+  const LayerW& ld = d.model().weights().groups.at(0).at(0);
+  ASSERT_EQ(ld.qkv.parts->size(), 1u);  // fp32: q, k, v stacked in one packed part
+  EXPECT_TRUE(std::holds_alternative<ops::PackedF32Weights>(ld.qkv.parts->at(0).w));
+}
+
+TEST(CompressedEngine, SameLogitsAsTheDecodedFp32Model) {
+  const Engine c(models().compressed), d(models().decoded), o(models().original);
+  double max_quant = 0;
+  for (const auto& text : kTexts) {
+    SCOPED_TRACE(text);
+    const auto yc = logits(c, text), yd = logits(d, text), yo = logits(o, text);
+    ASSERT_EQ(yc.size(), yd.size());
+    double max_ref = 0;
+    for (float v : yd) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
+    for (size_t i = 0; i < yc.size(); ++i) {
+      EXPECT_LE(std::fabs(yc[i] - yd[i]), kTol * max_ref) << i;
+      max_quant = std::max(max_quant, std::fabs(static_cast<double>(yd[i]) - yo[i]) / max_ref);
+    }
+  }
+  // The comparison means something only if compression changed the model far beyond kTol.
+  EXPECT_GT(max_quant, 10 * kTol);
+}
+
+TEST(CompressedEngine, SameLogitsUnderGenericIsa) {
+  // The child process builds its own models in its own temporary directory.
+  const fs::path dir = testing::temp_dir("compressed_engine_generic");
+  const std::string cmd = "EDGEMT_ISA=generic /proc/" + std::to_string(getpid()) +
+                          "/exe --gtest_filter=CompressedEngine.SameLogitsAsTheDecodedFp32Model:"
+                          "CompressedEngine.RunsCompressedWeightsInTheirKernels >" +
+                          (dir / "out").string() + " 2>&1 </dev/null";
+  const int rc = std::system(cmd.c_str());
+  const std::string out = testing::slurp(dir / "out");
+  EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << out;
+  EXPECT_NE(out.find("[  PASSED  ] 2 tests"), std::string::npos) << out;
+}
+
+TEST(CompressedEngine, InfoCountsLogicalParameters) {
+  const auto params = [](const fs::path& dir) {
+    const auto r = testing::run({"info", "--model", dir.string(), "--json"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(r.out)["parameters"].get<size_t>();
+  };
+  EXPECT_EQ(params(models().compressed), params(models().original));
+}
+
+}  // namespace
+}  // namespace edgemt
