@@ -60,9 +60,9 @@ void linear(const LinearW& l, const float* x, int N, float* y) {
 }
 
 LinearW prepare_linear(const float* w, const float* b, int out, int in) {
-  auto parts = std::make_shared<std::vector<LinearPart>>();
-  parts->push_back({0, ops::PackedF32Weights(w, out, in)});
-  return {w, b, out, in, std::move(parts)};
+  // fp32: oneDNN's sgemm on the weights as they are (measured faster on this AVX2 machine than the
+  // packed kernel: bench/results/four-way-20261130T050919Z-*.json).
+  return {w, b, out, in, nullptr};
 }
 
 LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& prefixes, int out, int in,
@@ -102,7 +102,7 @@ LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& pr
     }
     for (const auto& n : storage_tensors(f, name)) used.insert(n);  // a bitmask tensor is stored as two
   }
-  if (!any_af8) parts->push_back({0, ops::PackedF32Weights(w, total, in)});  // one packed part, one call
+  if (!any_af8) parts.reset();  // all fp32: oneDNN sgemm on LinearW::w (see prepare_linear)
   const float* b = nullptr;
   if (prefixes.size() == 1) {
     b = f32_tensor(f, prefixes[0] + ".bias", {out}, owned);
