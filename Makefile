@@ -38,7 +38,7 @@ tsan: deps
 	  $(TSAN_BUILD)/edgemt_tests --gtest_filter='*Concurrent*'
 
 bench: build
-	bash bench/run-vs-ort.sh
+	SKIP_BUILD=1 BUILD_DIR=$(BUILD) bash bench/run-four-way.sh
 
 fuzz:
 	bash fuzz/run.sh

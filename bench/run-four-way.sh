@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # edgemt fp32, edgemt compressed (AF8, encoder pruned 50 %), ONNX Runtime fp32 and ONNX Runtime
-# dynamic int8 on the same ALBERT model, batch 1, interleaved. See bench/README.md ("Four-way").
+# dynamic int8 on the same ALBERT model, batch 1, interleaved; plus edgemt with an early-exit pack
+# leaving after layer EXIT_AT (default 4) vs all 12 layers. See bench/README.md ("Four-way").
 #
 #   bench/run-four-way.sh [PERF_DIR]
 #
 # Environment knobs (all optional): ROUNDS=3 ITERS=10 WARMUP=3 SEQS="32 64 128" THREADS=2
 #   PRUNE=magnitude:0.5:encoder  EDGEMT=path (no build)  SKIP_BUILD=1  BUILD_DIR=build
 #   EDGEMT_ENV="OMP_WAIT_POLICY=passive"  environment for the edgemt processes only (recorded)
-#   RESULTS_DIR=bench/results  COMPRESSED_DIR=dir (default: $TMPDIR/edgemt-bench/<model>-af8-<prune>)
+#   EXIT_AT=4  RESULTS_DIR=bench/results  COMPRESSED_DIR=dir (default: $TMPDIR/edgemt-bench/<model>-af8-<prune>)
 set -euo pipefail
 
 die() { echo "run-four-way: error: $*" >&2; exit 1; }
@@ -64,6 +65,16 @@ if [ ! -f "$COMPRESSED_DIR/model.safetensors" ] || [ "$PERF_DIR/model.safetensor
   "$EDGEMT" compress --model "$PERF_DIR" --out "$COMPRESSED_DIR" --weights af8 --prune "$PRUNE" >&2
 fi
 
+# A task pack whose off-ramp after layer 4 is certain (tests/tools/make_early_exit_pack.py): timed with
+# its threshold (every sentence leaves after layer 4) and with --exit-threshold 0 (all 12 layers).
+EXIT_AT=${EXIT_AT:-4}
+EE_DIR=$CACHE/$(basename "$PERF_DIR")-exit-at-$EXIT_AT
+if [ ! -f "$EE_DIR/tasks/ee/task.json" ] || [ "$PERF_DIR/model.safetensors" -nt "$EE_DIR/tasks/ee/task.json" ]; then
+  log "early-exit pack: $EE_DIR (exits after layer $EXIT_AT)"
+  rm -rf "$EE_DIR"
+  python3 "$REPO/tests/tools/make_early_exit_pack.py" "$PERF_DIR" "$EE_DIR" --exit-at "$EXIT_AT" >&2
+fi
+
 # ---- ONNX Runtime (Node) -----------------------------------------------------------------------
 ORT_DIR="$REPO/bench/ort"
 ORT_PIN=$(node -p "require('$ORT_DIR/package.json').dependencies['onnxruntime-node']")
@@ -117,7 +128,7 @@ done
 # ---- timing: interleaved, the first side rotating between rounds -------------------------------
 RAW="$TMP/raw.jsonl"
 : >"$RAW"
-SIDES=(edgemt_fp32 edgemt_af8 ort_fp32 ort_int8)
+SIDES=(edgemt_fp32 edgemt_af8 ort_fp32 ort_int8 edgemt_ee12 edgemt_ee4)
 run_side() {  # side round seq threads
   local side=$1 round=$2 seq=$3 threads=$4 out="$TMP/run.out" err="$TMP/run.err"
   case "$side" in
@@ -125,22 +136,25 @@ run_side() {  # side round seq threads
     edgemt_af8) env "${EDGEMT_ENV_ARGS[@]}" "$EDGEMT" bench --model "$COMPRESSED_DIR" --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" --json ;;
     ort_fp32) "${ORT_BENCH[@]}" --model "$PERF_DIR/model.onnx" --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" ;;
     ort_int8) "${ORT_BENCH[@]}" --model "$PERF_DIR/model.int8.onnx" --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" ;;
+    edgemt_ee12) env "${EDGEMT_ENV_ARGS[@]}" "$EDGEMT" bench --model "$EE_DIR" --task ee --exit-threshold 0 --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" --json ;;
+    edgemt_ee4) env "${EDGEMT_ENV_ARGS[@]}" "$EDGEMT" bench --model "$EE_DIR" --task ee --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" --json ;;
   esac >"$out" 2>"$err" || { cat "$out" "$err" >&2; die "$side failed (seq $seq, threads $threads)"; }
   local line
   line=$(json_line "$out") || die "$side printed no JSON line"
   printf '{"side":"%s","round":%d,"seq":%d,"threads":%d,"result":%s}\n' "$side" "$round" "$seq" "$threads" "$line" >>"$RAW"
   log "  round $round $side seq $seq threads $threads: $(node -p "JSON.parse(process.argv[1]).median_ms" "$line") ms"
 }
-log "timing: threads {$THREADS} x seq {$SEQS}, $ROUNDS rounds x ($WARMUP warm-up + $ITERS iters), 4 sides"
+n=${#SIDES[@]}
+log "timing: threads {$THREADS} x seq {$SEQS}, $ROUNDS rounds x ($WARMUP warm-up + $ITERS iters), $n sides"
 for threads in $THREADS; do
   for seq in $SEQS; do
     for ((round = 1; round <= ROUNDS; round++)); do
-      for ((i = 0; i < 4; i++)); do run_side "${SIDES[$(((i + round - 1) % 4))]}" "$round" "$seq" "$threads"; done
+      for ((i = 0; i < n; i++)); do run_side "${SIDES[$(((i + round - 1) % n))]}" "$round" "$seq" "$threads"; done
     done
   done
 done
 
-export BENCH_EDGEMT_ENV=$EDGEMT_ENV BENCH_PERF_DIR=$PERF_DIR BENCH_EDGEMT=$EDGEMT BENCH_COMPRESSED_DIR=$COMPRESSED_DIR BENCH_PRUNE=$PRUNE
+export BENCH_EXIT_AT=$EXIT_AT BENCH_EDGEMT_ENV=$EDGEMT_ENV BENCH_PERF_DIR=$PERF_DIR BENCH_EDGEMT=$EDGEMT BENCH_COMPRESSED_DIR=$COMPRESSED_DIR BENCH_PRUNE=$PRUNE
 export BENCH_ORT_VERSION=$ORT_PIN BENCH_ROUNDS=$ROUNDS BENCH_ITERS=$ITERS BENCH_WARMUP=$WARMUP
 cd "$REPO"
 node "$ORT_DIR/summarize_four_way.mjs" --raw "$RAW" --checks "$CHECKS" --out-dir "$RESULTS_DIR"

@@ -27,7 +27,7 @@ const sh = (cmd, argv) => {
 };
 const lines = (f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 
-const SIDES = ['edgemt_fp32', 'edgemt_af8', 'ort_fp32', 'ort_int8'];
+const SIDES = ['edgemt_fp32', 'edgemt_af8', 'ort_fp32', 'ort_int8', 'edgemt_ee12', 'edgemt_ee4'];
 const raw = lines(args.raw);
 const checks = lines(args.checks);
 if (!raw.length) die('no results');
@@ -56,6 +56,7 @@ const rows = [...groups.values()].sort((a, b) => a.threads - b.threads || a.seq 
   }
   for (const s of ['edgemt_fp32', 'edgemt_af8', 'ort_int8']) row[`${s}_vs_ort_fp32`] = r3(row.ort_fp32_median_ms / row[`${s}_median_ms`]);
   row.edgemt_af8_vs_ort_int8 = r3(row.ort_int8_median_ms / row.edgemt_af8_median_ms);
+  row.early_exit_speedup = r3(row.edgemt_ee12_median_ms / row.edgemt_ee4_median_ms);
   return row;
 });
 
@@ -98,6 +99,8 @@ const result = {
     order: 'per round one process per side, the first side rotating between rounds',
     aggregate: 'median of per-round medians; min/max over all rounds',
     ratio: 'ort_fp32_median_ms / side_median_ms',
+    early_exit: `edgemt_ee12: a task pack with light off-ramps (tests/tools/make_early_exit_pack.py) run with --exit-threshold 0 (all layers); ` +
+      `edgemt_ee4: the same pack with its threshold (every sentence leaves after layer ${env.BENCH_EXIT_AT || 4}); early_exit_speedup = ee12 / ee4`,
   },
   rows,
 };
@@ -132,6 +135,15 @@ for (const r of rows) {
   const c = (s) => `${f(r[`${s}_median_ms`])} (${f(r[`${s}_min_ms`])}–${f(r[`${s}_max_ms`])})`;
   md.push(`| ${r.seq} | ${r.threads} | ${c('edgemt_fp32')} | ${c('edgemt_af8')} | ${c('ort_fp32')} | ${c('ort_int8')} | ` +
     `${r.edgemt_fp32_vs_ort_fp32.toFixed(2)}× | ${r.edgemt_af8_vs_ort_fp32.toFixed(2)}× | ${r.edgemt_af8_vs_ort_int8.toFixed(2)}× |`);
+}
+md.push('');
+md.push(`Early exit: a task pack whose off-ramp after layer ${env.BENCH_EXIT_AT || 4} is certain, with its threshold vs \`--exit-threshold 0\` (same pack, all 12 layers).`);
+md.push('');
+md.push(`| seq | threads | 12 layers ms | exit after ${env.BENCH_EXIT_AT || 4} ms | speed-up |`);
+md.push('|----:|--------:|---:|---:|---:|');
+for (const r of rows) {
+  const c = (s) => `${f(r[`${s}_median_ms`])} (${f(r[`${s}_min_ms`])}–${f(r[`${s}_max_ms`])})`;
+  md.push(`| ${r.seq} | ${r.threads} | ${c('edgemt_ee12')} | ${c('edgemt_ee4')} | ${r.early_exit_speedup.toFixed(2)}× |`);
 }
 const text = md.join('\n') + '\n';
 writeFileSync(join(args['out-dir'], 'latest-four-way.md'), text);

@@ -48,6 +48,16 @@ struct PredictorInfo {
   int bins = 0;   // over entropy [0, 1), clamped above
 };
 
+// task.json "spans": adaptive attention spans (ALGORITHMS.md §5), summarised over every head of
+// every layer application.
+struct SpanInfo {
+  float ramp = 0.0f;    // R in tokens
+  float mean_z = 0.0f;  // mean span z_h
+  float max_z = 0.0f;
+  int self_only = 0;    // heads (× applications) whose window is 0: they copy V
+  int heads = 0;        // heads × applications described
+};
+
 // What a task is: its labels (in id order) or regression, and the GLUE task it answers, if any.
 struct TaskInfo {
   std::string name;
@@ -59,7 +69,7 @@ struct TaskInfo {
   std::optional<AdapterInfo> adapter;  // nullopt: a head-only pack on the plain backbone
   std::optional<EarlyExitInfo> early_exit;  // nullopt: no off-ramps (always so for regression)
   std::optional<PredictorInfo> predictor;   // nullopt: no exit-layer predictor
-  bool spans = false;                       // task.json "spans": adaptive attention spans per head
+  std::optional<SpanInfo> spans;            // nullopt: full attention
 };
 
 struct EngineOptions {

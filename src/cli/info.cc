@@ -1,4 +1,5 @@
 // edgemt info: what a model directory holds — shape, tensors, parameters and bytes by region, tasks.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -31,6 +32,31 @@ std::string adapter_text(const nlohmann::json& a) {
   if (a.is_null()) return "-";
   return "m " + std::to_string(a["size"].get<int>()) + " " + a["activation"].get<std::string>() + ", " +
          (a["share_across_layers"].get<bool>() ? std::string("shared") : std::to_string(a["sets"].get<int>()) + " sets");
+}
+
+// "light ramps after 1–11 (11), T 0.300 nats" / "-".
+std::string exit_text(const nlohmann::json& e) {
+  if (e.is_null()) return "-";
+  const auto& l = e["layers"];
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%s ramps after %d–%d (%zu), T %.3f nats", e["offramp"].get<std::string>().c_str(),
+                l.front().get<int>(), l.back().get<int>(), l.size(), e["threshold"].get<double>());
+  return buf;
+}
+
+// "layer 2, 64 bins" / "-".
+std::string predictor_text(const nlohmann::json& p) {
+  if (p.is_null()) return "-";
+  return "layer " + std::to_string(p["layer"].get<int>()) + ", " + std::to_string(p["bins"].get<int>()) + " bins";
+}
+
+// "R 16, mean z 12.3, max 40.0, 5/144 self-only" / "full".
+std::string spans_text(const nlohmann::json& s) {
+  if (s.is_null()) return "full";
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "R %g, mean z %.1f, max %.1f, %d/%d self-only", s["ramp"].get<double>(),
+                s["mean_z"].get<double>(), s["max_z"].get<double>(), s["self_only"].get<int>(), s["heads"].get<int>());
+  return buf;
 }
 
 }  // namespace
@@ -91,9 +117,17 @@ void add_info(CLI::App& app, Run& run) {
         if (const auto& a = ti.adapter)
           adapter = {{"size", a->size}, {"activation", a->activation}, {"share_across_layers", a->share_across_layers},
                      {"sets", a->sets}, {"parameters", a->parameters}};
+        nlohmann::json early_exit, predictor, spans;  // null: none
+        if (const auto& e = ti.early_exit)
+          early_exit = {{"offramp", e->offramp}, {"threshold", e->threshold}, {"layers", e->layers}};
+        if (const auto& p = ti.predictor) predictor = {{"layer", p->layer}, {"bins", p->bins}};
+        if (const auto& s = ti.spans)
+          spans = {{"ramp", s->ramp}, {"mean_z", s->mean_z}, {"max_z", s->max_z}, {"self_only", s->self_only},
+                   {"heads", s->heads}};
         tasks.push_back({{"name", t}, {"glue_task", ti.glue_task}, {"labels", ti.labels}, {"regression", ti.regression},
                          {"adapter", adapter}, {"max_length", ti.max_length ? nlohmann::json(ti.max_length) : nlohmann::json()},
-                         {"parameters", task_bytes[t].params}, {"bytes", task_bytes[t].bytes}});
+                         {"parameters", task_bytes[t].params}, {"bytes", task_bytes[t].bytes},
+                         {"early_exit", early_exit}, {"predictor", predictor}, {"spans", spans}});
       }
       std::optional<PeakRss> rss;
       if (o->rss) rss = measure_peak_rss(d.root);
@@ -132,6 +166,15 @@ void add_info(CLI::App& app, Run& run) {
                     t["glue_task"].get<std::string>().empty() ? "-" : t["glue_task"].get<std::string>().c_str(),
                     adapter_text(t["adapter"]).c_str(), t["parameters"].get<size_t>(), t["bytes"].get<size_t>(),
                     t["regression"].get<bool>() ? "(regression)" : labels.c_str());
+      }
+      const bool edgebert = std::any_of(tasks.begin(), tasks.end(), [](const nlohmann::json& t) {
+        return !t["early_exit"].is_null() || !t["spans"].is_null();
+      });
+      if (edgebert) {
+        std::printf("\n%-20s %-44s %-18s %s\n", "task", "early exit", "exit predictor", "attention spans");
+        for (const auto& t : tasks)
+          std::printf("%-20s %-44s %-18s %s\n", t["name"].get<std::string>().c_str(), exit_text(t["early_exit"]).c_str(),
+                      predictor_text(t["predictor"]).c_str(), spans_text(t["spans"]).c_str());
       }
       if (rss) {
         const double mb = 1e-6;

@@ -79,10 +79,11 @@ LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& pr
     views.push_back(std::move(v));
   }
   auto parts = std::make_shared<std::vector<LinearPart>>();
-  // The fp32 values [total, in] stay available as LinearW::w; decoded where compressed.
+  // All fp32: one [total, in] matrix for oneDNN's sgemm (stacked when there are several prefixes).
+  // Any AF8: prepared parts only, no fp32 copy (fp32 parts beside AF8 ones are packed).
   const float* w = nullptr;
   float* stacked = nullptr;
-  if (prefixes.size() > 1 || views[0]) {
+  if (!any_af8 && prefixes.size() > 1) {
     owned.push_back(std::make_unique<float[]>(static_cast<size_t>(total) * in));
     stacked = owned.back().get();
     w = stacked;
@@ -90,15 +91,13 @@ LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& pr
   for (size_t i = 0; i < prefixes.size(); ++i) {
     const std::string name = prefixes[i] + ".weight";
     const int row0 = out * static_cast<int>(i);
-    float* dst = stacked ? stacked + static_cast<size_t>(row0) * in : nullptr;
     if (views[i]) {
       parts->push_back(af8_part(*views[i], row0, out, in, f.path().string() + ": tensor '" + name + "'"));
-      decode_to_f32(*views[i], {dst, static_cast<size_t>(out) * in});
     } else {
       const float* wi = f32_tensor(f, name, shape, owned);
-      if (dst) std::copy(wi, wi + static_cast<size_t>(out) * in, dst);
-      else w = wi;
       if (any_af8) parts->push_back({row0, ops::PackedF32Weights(wi, out, in)});
+      else if (stacked) std::copy(wi, wi + static_cast<size_t>(out) * in, stacked + static_cast<size_t>(row0) * in);
+      else w = wi;
     }
     for (const auto& n : storage_tensors(f, name)) used.insert(n);  // a bitmask tensor is stored as two
   }

@@ -29,11 +29,11 @@ struct LinearPart {
 
 // A linear layer y = x·Wᵀ + b ready to run. W [out, in] is prepared as one part, or several stacked
 // along out (query | key | value of a compressed model: each AF8 tensor keeps its own exponent bias).
-// Copies share the prepared weights. `w` holds the fp32 values (decoded when compressed) for readers
-// that want values rather than a product (density traces); linear() runs on `parts`, and on `w`
-// through ops::linear only when a LinearW was built without parts.
+// Copies share the prepared weights. Without parts, `w` holds the fp32 values and linear() runs them
+// through ops::linear (oneDNN sgemm); with parts (a compressed layer) `w` is null: the model keeps no
+// fp32 copy of compressed weights.
 struct LinearW {
-  const float* w = nullptr;  // [out, in]
+  const float* w = nullptr;  // [out, in], or nullptr when `parts` is set
   const float* b = nullptr;  // [out]
   int out = 0;
   int in = 0;
@@ -42,6 +42,12 @@ struct LinearW {
 
 // y [N, out] = x [N, in] · Wᵀ + b, on the kernel each part was prepared for (path: ops::active_isa()).
 void linear(const LinearW& l, const float* x, int N, float* y);
+
+// Non-zero weights of output rows [row0, row0 + rows) (values decoding to ±0 count as zeros), read
+// from the prepared parts or from `w`; and as a fraction of rows · in (0 for an empty range).
+long count_nonzeros(const LinearW& l, int row0, int rows);
+double nonzero_fraction(const LinearW& l, int row0, int rows);
+double nonzero_fraction(const LinearW& l);
 
 // fp32 w [out, in] packed for ops::packed_linear (copied: w may be released); b is kept by pointer.
 LinearW prepare_linear(const float* w, const float* b, int out, int in);

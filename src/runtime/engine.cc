@@ -62,22 +62,17 @@ struct Engine::Impl {
     const AlbertConfig& c = dir.config;
     const AlbertWeights& w = weights.weights();
     const std::string p = SafetensorsFile(dir.weights_path).find("albert.embeddings.word_embeddings.weight") ? "albert." : "";
-    const auto frac = [](const float* x, long rows, long cols) {
-      long nz = 0;
-      for (long i = 0; i < rows * cols; ++i) nz += x[i] != 0.0f;
-      return rows * cols > 0 ? static_cast<double>(nz) / static_cast<double>(rows * cols) : 0.0;
-    };
-    const long H = c.hidden_size, I = c.intermediate_size, E = c.embedding_size;
-    density[p + "encoder.embedding_hidden_mapping_in.weight"] = frac(w.proj.w, H, E);
+    const int H = c.hidden_size;
+    density[p + "encoder.embedding_hidden_mapping_in.weight"] = nonzero_fraction(w.proj);
     for (int g = 0; g < c.num_hidden_groups; ++g)
       for (int i = 0; i < c.inner_group_num; ++i) {
         const LayerW& lw = w.groups[static_cast<size_t>(g)][static_cast<size_t>(i)];
         const std::string l = p + "encoder.albert_layer_groups." + std::to_string(g) + ".albert_layers." + std::to_string(i) + ".";
         const char* qkv[] = {"attention.query.weight", "attention.key.weight", "attention.value.weight"};
-        for (int k = 0; k < 3; ++k) density[l + qkv[k]] = frac(lw.qkv.w + k * H * H, H, H);
-        density[l + "attention.dense.weight"] = frac(lw.attn_out.w, H, H);
-        density[l + "ffn.weight"] = frac(lw.ffn.w, I, H);
-        density[l + "ffn_output.weight"] = frac(lw.ffn_out.w, H, I);
+        for (int k = 0; k < 3; ++k) density[l + qkv[k]] = nonzero_fraction(lw.qkv, k * H, H);
+        density[l + "attention.dense.weight"] = nonzero_fraction(lw.attn_out);
+        density[l + "ffn.weight"] = nonzero_fraction(lw.ffn);
+        density[l + "ffn_output.weight"] = nonzero_fraction(lw.ffn_out);
       }
   }
 

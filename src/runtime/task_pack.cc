@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "formats/tensor_access.h"
+#include "kernels/attention.h"
 #include "runtime/early_exit.h"
 #include "text/glue_tasks.h"
 
@@ -85,16 +86,10 @@ AttentionSpans parse_spans(const nlohmann::json& j, const FieldName& field, cons
   return s;
 }
 
-double nonzero_fraction(const float* w, size_t n) {
-  size_t nz = 0;
-  for (size_t i = 0; i < n; ++i) nz += w[i] != 0.0f;
-  return n ? static_cast<double>(nz) / static_cast<double>(n) : 0.0;
-}
-
 // The non-zero fraction of every matrix of the pack, by tensor name (traces; pruned weights have zeros).
 void record_density(TaskPack& pack) {
   const auto add = [&](const std::string& name, const LinearW& w) {
-    pack.density[name + ".weight"] = nonzero_fraction(w.w, static_cast<size_t>(w.out) * static_cast<size_t>(w.in));
+    pack.density[name + ".weight"] = nonzero_fraction(w);
   };
   add("pooler", pack.pooler);
   add("classifier", pack.classifier);
@@ -178,7 +173,13 @@ TaskPack load_task_pack(const fs::path& dir, const AlbertConfig& backbone) {
   }
   if (j.contains("spans")) {
     pack.spans = parse_spans(j["spans"], field, backbone);
-    pack.info.spans = true;
+    SpanInfo info{.ramp = pack.spans->ramp, .heads = static_cast<int>(pack.spans->z.size())};
+    for (float z : pack.spans->z) {
+      info.mean_z += z / static_cast<float>(info.heads);
+      info.max_z = std::max(info.max_z, z);
+      info.self_only += ops::span_window(ops::HeadSpan{z, pack.spans->ramp}) == 0;
+    }
+    pack.info.spans = info;
   }
 
   const int H = backbone.hidden_size;

@@ -72,6 +72,34 @@ std::vector<json> lines(const std::string& text) {
   return out;
 }
 
+TEST(EarlyExitCli, InfoDescribesRampsPredictorAndSpans) {
+  const std::string m = fixture().model.string();
+  auto r = run({"info", "--model", m, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json info = json::parse(r.out);
+  json at4, plain;
+  for (const auto& t : info["tasks"]) {
+    if (t["name"] == "at4") at4 = t;
+    if (t["name"] == "plain") plain = t;
+  }
+  ASSERT_FALSE(at4.is_null() || plain.is_null()) << r.out;
+  EXPECT_EQ(at4["early_exit"]["offramp"], "light");
+  EXPECT_NEAR(at4["early_exit"]["threshold"].get<double>(), 0.3, 1e-6);
+  EXPECT_EQ(at4["early_exit"]["layers"].size(), 11u);
+  EXPECT_EQ(at4["predictor"], json({{"layer", 2}, {"bins", 100}}));
+  EXPECT_EQ(at4["spans"]["heads"], 4);          // one list shared by every layer application
+  EXPECT_EQ(at4["spans"]["self_only"], 1);      // z 0 with R 1: window 0, the head copies V
+  EXPECT_DOUBLE_EQ(at4["spans"]["max_z"].get<double>(), 500.0);
+  EXPECT_DOUBLE_EQ(at4["spans"]["mean_z"].get<double>(), (0 + 1 + 3 + 500) / 4.0);
+  EXPECT_TRUE(plain["early_exit"].is_null() && plain["predictor"].is_null() && plain["spans"].is_null());
+
+  r = run({"info", "--model", m});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("light ramps after 1–11 (11), T 0.300 nats"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("layer 2, 100 bins"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("R 1, mean z 126.0, max 500.0, 1/4 self-only"), std::string::npos) << r.out;
+}
+
 TEST(EarlyExitCli, ClassifyReportsTheExitAndTakesAnOverride) {
   const std::string m = fixture().model.string();
   auto r = run({"classify", "--model", m, "--task", "at4", "--json", "a fine film"});

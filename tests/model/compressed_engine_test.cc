@@ -101,6 +101,37 @@ TEST(CompressedEngine, RunsCompressedWeightsInTheirKernels) {
   EXPECT_EQ(ld.qkv.out, 3 * w.proj.out);
 }
 
+// Traces' non-zero fractions come from the prepared parts (the model keeps no fp32 copy of a
+// compressed weight); they must count exactly what the decoded fp32 weights hold, per q|k|v block too.
+TEST(CompressedEngine, NonzeroCountsFromPartsMatchTheDecodedWeights) {
+  const Engine c(models().compressed), d(models().decoded);
+  const AlbertWeights &wc = c.model().weights(), &wd = d.model().weights();
+  const auto same = [](const LinearW& a, const LinearW& b, int blocks, const char* what) {
+    SCOPED_TRACE(what);
+    ASSERT_TRUE(a.parts);
+    EXPECT_EQ(a.w, nullptr);
+    ASSERT_FALSE(b.parts);
+    const int rows = a.out / blocks;
+    for (int k = 0; k < blocks; ++k) {
+      const long n = count_nonzeros(b, k * rows, rows);
+      EXPECT_EQ(count_nonzeros(a, k * rows, rows), n) << "block " << k;
+      EXPECT_GT(n, 0);
+    }
+    EXPECT_EQ(count_nonzeros(a, 3, 5), count_nonzeros(b, 3, 5));  // a range inside one panel/group
+    EXPECT_DOUBLE_EQ(nonzero_fraction(a), nonzero_fraction(b));
+  };
+  same(wc.proj, wd.proj, 1, "proj");
+  const LayerW &lc = wc.groups.at(0).at(0), &ld = wd.groups.at(0).at(0);
+  same(lc.qkv, ld.qkv, 3, "qkv");
+  same(lc.attn_out, ld.attn_out, 1, "attn_out");
+  same(lc.ffn, ld.ffn, 1, "ffn");
+  same(lc.ffn_out, ld.ffn_out, 1, "ffn_out");
+  same(*wc.pooler, *wd.pooler, 1, "pooler");
+  // Pruned to 50 % by magnitude: about half of the encoder's weights are left.
+  EXPECT_NEAR(nonzero_fraction(lc.ffn), 0.5, 0.01);
+  EXPECT_GT(nonzero_fraction(*wc.pooler), 0.99);  // the head is not in the pruned group
+}
+
 TEST(CompressedEngine, SameLogitsAsTheDecodedFp32Model) {
   const Engine c(models().compressed), d(models().decoded), o(models().original);
   double max_quant = 0;

@@ -8,9 +8,11 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "core/error.h"
 #include "edgemt/engine.h"
+#include "runtime/compress.h"
 #include "runtime/pack_builder.h"
 #include "support/paths.h"
 #include "support/run_cli.h"
@@ -273,6 +275,54 @@ TEST(EarlyExit, TaskInfoDescribesOffRampsAndPredictor) {
   EXPECT_EQ(t.predictor->bins, 100);
   EXPECT_FALSE(engine().task_info("plain").early_exit);
   EXPECT_TRUE(engine().warnings().empty()) << engine().warnings().front();
+}
+
+}  // namespace
+}  // namespace edgemt
+
+namespace edgemt {
+namespace {
+
+// Four threads on one engine, each on its own task, over a compressed copy of the model above (AF8,
+// encoder and task packs 50 % magnitude-pruned: the dense and bitmask AF8 kernels, off-ramps that
+// leave the batch at different layers, the predictor's policy, span attention, a regression pack).
+// Each thread must get what a lone caller gets. `make tsan` runs it under ThreadSanitizer.
+TEST(EarlyExit, ConcurrentCallersOnACompressedModelGetTheirOwnAnswers) {
+  const fs::path out = testing::temp_dir("early_exit_compressed") / "model";
+  compress_model(model_dir(), out, {.prune = parse_prune_specs("magnitude:0.5:encoder,magnitude:0.5:tasks")});
+  const Engine e(out);
+  struct Call {
+    std::string task;
+    ClassifyOptions options;
+  };
+  const std::vector<Call> calls{{"random", {}},
+                                {"pred", with_threshold({}, ExitPolicy::LatencyBounded)},
+                                {"span0", {}},
+                                {"reg", {}}};
+  std::vector<std::vector<Prediction>> serial, parallel(calls.size());
+  for (const auto& c : calls) serial.push_back(e.classify_batch(c.task, kTexts, c.options));
+  std::set<int> exits;
+  for (const auto& p : serial[0]) exits.insert(p.exit_layer);
+  EXPECT_GT(exits.size(), 1u) << "the 'random' ramps should let sentences leave at different layers";
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < calls.size(); ++i)
+    threads.emplace_back([&, i] {
+      for (int rep = 0; rep < 3; ++rep) parallel[i] = e.classify_batch(calls[i].task, kTexts, calls[i].options);
+    });
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    SCOPED_TRACE(calls[i].task);
+    ASSERT_EQ(parallel[i].size(), serial[i].size());
+    for (size_t k = 0; k < serial[i].size(); ++k) {
+      const Prediction &a = parallel[i][k], &b = serial[i][k];
+      EXPECT_EQ(a.label_id, b.label_id);
+      EXPECT_EQ(a.exit_layer, b.exit_layer);
+      EXPECT_EQ(a.predicted_exit_layer, b.predicted_exit_layer);
+      ASSERT_EQ(a.probs.size(), b.probs.size());
+      for (size_t j = 0; j < a.probs.size(); ++j) EXPECT_NEAR(a.probs[j], b.probs[j], 1e-5f);
+      if (b.score) EXPECT_NEAR(*a.score, *b.score, 1e-4f * std::fabs(*b.score) + 1e-5f);
+    }
+  }
 }
 
 }  // namespace
