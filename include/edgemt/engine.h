@@ -95,6 +95,8 @@ struct Prediction {
   int layers = 0;                // L
   float entropy = 0.0f;          // nats, of the final distribution (0 for regression)
   std::vector<float> entropies;  // [exit_layer] nats after each layer run; NaN where no off-ramp ran
+  std::vector<int> ramp_labels;  // [exit_layer] label id each off-ramp chose (argmax); -1 where none ran,
+                                 // and after layer L (the task head: label_id)
   bool early_exit = false;       // early exit was on for this call (never for regression)
   int predicted_exit_layer = 0;  // L̂ of the exit predictor; 0: none (no predictor, policy entropy,
                                  // or the sentence exited at or before the predictor's layer)

@@ -15,6 +15,7 @@
 #include "edgemt/engine.h"
 #include "runtime/early_exit.h"
 #include "runtime/evaluate.h"
+#include "runtime/exit_sweep.h"
 #include "runtime/trace.h"
 
 namespace edgemt::cli {
@@ -22,7 +23,7 @@ namespace edgemt::cli {
 namespace {
 
 struct Opts {
-  std::string model, task, data, glue_task, glue_dir, predict, trace;
+  std::string model, task, data, glue_task, glue_dir, predict, trace, sweep;
   ExitFlags exit;
   bool json = false;
   size_t limit = 0, batch = 32, max_length = 0;
@@ -85,6 +86,23 @@ EvalOptions eval_options(const Opts& o) {
   return eo;
 }
 
+// Accuracy against mean exit layer, one row per threshold.
+void print_sweep(const ExitSweep& s) {
+  std::printf("%s · task %s · exit-threshold sweep (%zu examples)\n", s.glue_task.c_str(), s.task.c_str(), s.examples);
+  std::printf("  %10s  %15s  %s\n", "threshold", "mean exit layer", s.points.empty() || s.points[0].metrics.empty()
+                                                                          ? "" : s.points[0].metrics[0].first.c_str());
+  for (const auto& p : s.points)
+    std::printf("  %10.4f  %9.2f of %d  %.4f\n", p.threshold, p.mean_exit_layer, s.layers,
+                p.metrics.empty() ? 0.0 : p.metrics[0].second);
+}
+
+void write_sweeps(const std::vector<ExitSweep>& sweeps, const std::string& path) {
+  nlohmann::json j = {{"sweeps", nlohmann::json::array()}};
+  for (const auto& s : sweeps) j["sweeps"].push_back(to_json(s));
+  const std::string text = j.dump(1) + "\n";
+  write_file_atomic(path, std::as_bytes(std::span(text.data(), text.size())));
+}
+
 void run_one(const Engine& engine, const Opts& o) {
   std::string task = o.task;
   if (task.empty()) {
@@ -96,6 +114,13 @@ void run_one(const Engine& engine, const Opts& o) {
   if (!o.trace.empty()) check_output_path(o.trace, "--trace");
   EvalOptions eo = eval_options(o);
   if (isatty(STDERR_FILENO)) eo.progress = progress_bar();
+  if (!o.sweep.empty()) {
+    const auto t = default_sweep_thresholds(static_cast<int>(engine.task_info(task).labels.size()));
+    const ExitSweep s = sweep_task(engine, task, spec, o.data, eo, t);
+    write_sweeps({s}, o.sweep);
+    if (!o.json) print_sweep(s);
+    if (!o.json) std::printf("  sweep → %s\n", o.sweep.c_str());
+  }
   const EvalResult r = evaluate(engine, task, spec, o.data, eo);
   if (!o.predict.empty()) write_glue_predictions(r, spec, o.predict);
   if (!o.trace.empty()) write_trace(engine, r, o.trace);
@@ -129,10 +154,14 @@ void run_glue(const Engine& engine, const Opts& o) {
   }
   if (jobs.empty()) throw Error("no task of this model declares a GLUE task; use --task with --glue-task and --data");
   if (!o.json) std::printf("%-12s %-8s %9s  %-34s %10s %8s\n", "task", "glue", "examples", "metrics", "ex/s", "tokens");
+  std::vector<ExitSweep> sweeps;
   for (const auto& [task, spec] : jobs) {
     const auto data = std::filesystem::path(o.glue_dir) / spec->dir / spec->dev_file;
     EvalOptions eo = eval_options(o);
     if (isatty(STDERR_FILENO)) eo.progress = progress_bar();
+    const TaskInfo& info = engine.task_info(task);
+    if (!o.sweep.empty() && info.early_exit && !info.regression)
+      sweeps.push_back(sweep_task(engine, task, *spec, data, eo, default_sweep_thresholds(static_cast<int>(info.labels.size()))));
     const EvalResult r = evaluate(engine, task, *spec, data, eo);
     if (o.json) {
       std::cout << to_json(r).dump() << "\n";
@@ -142,6 +171,11 @@ void run_glue(const Engine& engine, const Opts& o) {
     }
     std::fflush(stdout);
   }
+  if (o.sweep.empty()) return;
+  write_sweeps(sweeps, o.sweep);
+  if (o.json) return;
+  for (const auto& s : sweeps) print_sweep(s);
+  std::printf("sweeps of %zu tasks with off-ramps → %s\n", sweeps.size(), o.sweep.c_str());
 }
 
 }  // namespace
@@ -165,12 +199,15 @@ void add_eval(CLI::App& app, Run& run) {
   sub->add_option("--predict", o->predict, "Write a GLUE submission file (index, prediction) here");
   sub->add_option("--trace", o->trace, "Write one JSON line per sentence: layers run, exits, GEMMs, spans (docs/formats.md)")
       ->excludes(glue);
+  sub->add_option("--sweep", o->sweep,
+                  "Also sweep the early-exit threshold (tasks with off-ramps): accuracy vs mean exit layer, as JSON here");
   add_exit_flags(sub, o->exit);
   sub->callback([&run, o] {
     if (o->data.empty() && o->glue_dir.empty()) throw CLI::ValidationError("eval", "give --data FILE or --glue DIR");
     run = [o] {
       Engine engine(o->model.empty() ? default_model_dir() : o->model, engine_options(o->exit, o->threads));
       print_warnings(engine);
+      if (!o->sweep.empty()) check_output_path(o->sweep, "--sweep");
       if (!o->glue_dir.empty()) run_glue(engine, *o);
       else run_one(engine, *o);
     };

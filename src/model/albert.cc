@@ -67,6 +67,8 @@ void exit_after_layer(const EarlyExit& ee, const OffRampW& ramp, int l, ForwardO
     const auto b = static_cast<size_t>(running[static_cast<size_t>(k)]);
     const float e = entropy[static_cast<size_t>(k)];
     out.entropies[b].back() = e;
+    const float* z = logits.data() + static_cast<long>(k) * C;  // [C]
+    out.ramp_labels[b].back() = static_cast<int>(std::max_element(z, z + C) - z);
     bool exit = e < ee.threshold;  // NaN never exits
     if (!exit && ee.exit_at_predicted && out.predicted_exit_layer[b] == l) exit = true;
     if (!exit && ee.predict && l == ee.predict_after) out.predicted_exit_layer[b] = ee.predict(e);
@@ -179,6 +181,7 @@ ForwardOutput AlbertModel::forward(std::span<const Sequence> batch, ForwardOptio
     out.exit_layer.assign(static_cast<size_t>(B), L);
     out.predicted_exit_layer.assign(static_cast<size_t>(B), 0);
     out.entropies.resize(static_cast<size_t>(B));
+    out.ramp_labels.resize(static_cast<size_t>(B));
     for (const auto& r : ee->ramps->after)
       if (r) C = r->classifier.out;
     out.exit_logits.assign(static_cast<size_t>(B) * std::max(C, 1), 0.0f);
@@ -191,7 +194,10 @@ ForwardOutput AlbertModel::forward(std::span<const Sequence> batch, ForwardOptio
       albert_layer(c_, group[gi], options.adapters, options.spans, l++, seqs, N, h);
       if (options.keep_hidden_states) out.hidden_states.push_back(h);
       if (!ee) continue;
-      for (int b : running) out.entropies[static_cast<size_t>(b)].push_back(std::numeric_limits<float>::quiet_NaN());
+      for (int b : running) {
+        out.entropies[static_cast<size_t>(b)].push_back(std::numeric_limits<float>::quiet_NaN());
+        out.ramp_labels[static_cast<size_t>(b)].push_back(-1);
+      }
       const OffRampW* ramp = l < L ? ee->ramps->at(l) : nullptr;  // after layer L: the task head
       if (!ramp) continue;
       exit_after_layer(*ee, *ramp, l, out, running, seqs, N, h, all, total_rows, H, static_cast<float>(c_.layer_norm_eps));

@@ -55,6 +55,7 @@ struct ForwardOutput {
   std::vector<int> predicted_exit_layer;          // [B] L̂; 0: not predicted
   std::vector<float> exit_logits;                 // [B, C] logits of the off-ramp a sequence left by
   std::vector<std::vector<float>> entropies;      // [B][layers run] nats; NaN where no off-ramp ran
+  std::vector<std::vector<int>> ramp_labels;      // [B][layers run] argmax of each off-ramp; -1 where none ran
 };
 
 class AlbertModel {

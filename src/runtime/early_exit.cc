@@ -134,9 +134,11 @@ std::vector<Prediction> run_task(const AlbertModel& model, const TaskPack& task,
     if (!info.regression) {
       if (early) {
         p.entropies = out.entropies[ub];
+        p.ramp_labels = out.ramp_labels[ub];
         p.predicted_exit_layer = out.predicted_exit_layer[ub];
       } else {
         p.entropies.assign(static_cast<size_t>(L), std::numeric_limits<float>::quiet_NaN());
+        p.ramp_labels.assign(static_cast<size_t>(L), -1);
       }
       if (ended) p.entropies.back() = p.entropy;
     }

@@ -77,6 +77,8 @@ EvalResult evaluate(const Engine& engine, const std::string& task, const glue::T
       if (!info.regression) {
         p.label_id = map[static_cast<size_t>(p.label_id)];
         p.label = std::string(spec.labels[static_cast<size_t>(p.label_id)]);
+        for (int& id : p.ramp_labels)
+          if (id >= 0) id = map[static_cast<size_t>(id)];
       }
       r.predictions.push_back(std::move(p));
     }
@@ -86,15 +88,25 @@ EvalResult evaluate(const Engine& engine, const std::string& task, const glue::T
   r.examples_per_s = static_cast<double>(ex.size()) / std::max(r.seconds, 1e-9);
   r.mean_tokens = static_cast<double>(tokens) / static_cast<double>(ex.size());
   r.mean_exit_layer = static_cast<double>(layers_run) / static_cast<double>(ex.size());
-  if (!r.dataset.labelled) return r;
+  r.metrics = glue_metrics(spec, info, r.dataset, r.predictions);
+  return r;
+}
+
+std::vector<std::pair<std::string, double>> glue_metrics(const glue::TaskSpec& spec, const TaskInfo& info,
+                                                         const glue::Dataset& dataset,
+                                                         const std::vector<Prediction>& predictions) {
+  std::vector<std::pair<std::string, double>> out;
+  if (!dataset.labelled) return out;
+  const auto& ex = dataset.examples;
+  EDGEMT_CHECK(predictions.size() == ex.size());
   std::vector<int> pred, gold;
   std::vector<double> score, target;
   for (size_t i = 0; i < ex.size(); ++i) {
     if (info.regression) {
-      score.push_back(*r.predictions[i].score);
+      score.push_back(*predictions[i].score);
       target.push_back(*ex[i].score);
     } else {
-      pred.push_back(r.predictions[i].label_id);
+      pred.push_back(predictions[i].label_id);
       gold.push_back(*ex[i].label);
     }
   }
@@ -107,17 +119,17 @@ EvalResult evaluate(const Engine& engine, const std::string& task, const glue::T
       case glue::Metric::Pearson: v = metrics::pearson(score, target); break;
       case glue::Metric::Spearman: v = metrics::spearman(score, target); break;
     }
-    r.metrics.emplace_back(std::string(glue::metric_key(m)), v);
+    out.emplace_back(std::string(glue::metric_key(m)), v);
   }
   // The pack's declared headline metric goes first; GLUE's set decides which are computed.
   if (!info.metric.empty()) {
-    const auto it = std::find_if(r.metrics.begin(), r.metrics.end(), [&](const auto& kv) { return kv.first == info.metric; });
-    if (it == r.metrics.end())
+    const auto it = std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == info.metric; });
+    if (it == out.end())
       throw Error("task '" + info.name + "' declares metric '" + info.metric + "', which GLUE " + std::string(spec.name) +
                   " does not use");
-    std::rotate(r.metrics.begin(), it, it + 1);
+    std::rotate(out.begin(), it, it + 1);
   }
-  return r;
+  return out;
 }
 
 void write_glue_predictions(const EvalResult& result, const glue::TaskSpec& spec, const std::filesystem::path& out) {

@@ -45,6 +45,12 @@ std::vector<int> glue_label_map(const TaskInfo& task, const glue::TaskSpec& spec
 EvalResult evaluate(const Engine& engine, const std::string& task, const glue::TaskSpec& spec,
                     const std::filesystem::path& data, const EvalOptions& options = {});
 
+// The task's GLUE metrics of `predictions` (one per example, labels in GLUE ids), headline first;
+// empty when the dataset is unlabelled.
+std::vector<std::pair<std::string, double>> glue_metrics(const glue::TaskSpec& spec, const TaskInfo& info,
+                                                         const glue::Dataset& dataset,
+                                                         const std::vector<Prediction>& predictions);
+
 // GLUE submission file: "index\tprediction" rows under that header, written atomically.
 void write_glue_predictions(const EvalResult& result, const glue::TaskSpec& spec, const std::filesystem::path& out);
 

@@ -100,6 +100,31 @@ TEST(EarlyExitCli, InfoDescribesRampsPredictorAndSpans) {
   EXPECT_NE(r.out.find("R 1, mean z 126.0, max 500.0, 1/4 self-only"), std::string::npos) << r.out;
 }
 
+TEST(EarlyExitCli, EvalSweepWritesAccuracyAgainstExitLayer) {
+  const std::string m = fixture().model.string(), d = fixture().data.string();
+  const fs::path out = testing::temp_dir("early_exit_cli_sweep") / "sweep.json";
+  auto r = run({"eval", "--model", m, "--task", "at4", "--data", d, "--sweep", out.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("exit-threshold sweep (3 examples)"), std::string::npos) << r.out;
+  const json j = json::parse(testing::slurp(out));
+  ASSERT_EQ(j["sweeps"].size(), 1u);
+  const json& s = j["sweeps"][0];
+  EXPECT_EQ(s["task"], "at4");
+  EXPECT_EQ(s["layers"], 12);
+  ASSERT_EQ(s["points"].size(), 41u);
+  EXPECT_EQ(s["points"][0]["threshold"], 0.0);
+  EXPECT_EQ(s["points"][0]["mean_exit_layer"], 12.0);
+  for (const auto& p : s["points"]) {
+    const double t = p["threshold"].get<double>();
+    if (t > 0 && t < 0.69) EXPECT_EQ(p["mean_exit_layer"], 4.0) << t;  // ramps 1–3 at ln 2, ramp 4 certain
+    EXPECT_TRUE(p.contains("accuracy"));
+  }
+  r = run({"eval", "--model", m, "--task", "plain", "--data", d, "--sweep", out.string()});
+  expect_error(r, 1, "task 'plain' has no off-ramps");
+  r = run({"eval", "--model", m, "--task", "at4", "--data", d, "--sweep", "/nonexistent-dir/s.json"});
+  expect_error(r, 1, "--sweep");
+}
+
 TEST(EarlyExitCli, ClassifyReportsTheExitAndTakesAnOverride) {
   const std::string m = fixture().model.string();
   auto r = run({"classify", "--model", m, "--task", "at4", "--json", "a fine film"});

@@ -320,7 +320,9 @@ TEST(EarlyExit, ConcurrentCallersOnACompressedModelGetTheirOwnAnswers) {
       EXPECT_EQ(a.predicted_exit_layer, b.predicted_exit_layer);
       ASSERT_EQ(a.probs.size(), b.probs.size());
       for (size_t j = 0; j < a.probs.size(); ++j) EXPECT_NEAR(a.probs[j], b.probs[j], 1e-5f);
-      if (b.score) EXPECT_NEAR(*a.score, *b.score, 1e-4f * std::fabs(*b.score) + 1e-5f);
+      if (b.score) {
+        EXPECT_NEAR(*a.score, *b.score, 1e-4f * std::fabs(*b.score) + 1e-5f);
+      }
     }
   }
 }
