@@ -14,6 +14,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest # tests
   libbenchmark-dev                     # kernel microbenchmarks
   libtorch-dev                         # trainer (src/train): libtorch 1.13, CPU
+  chromium                             # renders `edgemt report`'s HTML in a test (headless screenshot)
 )
 
 missing=()

@@ -16,5 +16,8 @@ void add_bench(CLI::App& app, Run& run);
 void add_eval(CLI::App& app, Run& run);
 void add_train(CLI::App& app, Run& run);  // train tokenize|pretrain (libtorch builds only)
 void add_compress(CLI::App& app, Run& run);  // AdaptivFloat quantisation + magnitude pruning
+void add_simulate(CLI::App& app, Run& run);  // accelerator simulator over eval traces
+void add_demo(CLI::App& app, Run& run);      // the main job: every task, then the simulator
+void add_report(CLI::App& app, Run& run);    // the demo's results as HTML
 
 }  // namespace edgemt::cli

@@ -10,17 +10,25 @@
 
 namespace edgemt::cli {
 
-std::string default_model_dir() {
-  if (const char* env = std::getenv("EDGEMT_MODEL"); env && *env) return env;
+std::filesystem::path repo_relative(const std::string& rel) {
   namespace fs = std::filesystem;
-  // build/bin/edgemt → <repo>/models/albert-tiny-sst2 (the interim bundled model)
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
-    if (fs::exists(p / "models" / "albert-tiny-sst2" / "config.json", ec))
-      return (p / "models" / "albert-tiny-sst2").string();
-  }
-  return "models/albert-tiny-sst2";
+  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+    if (fs::exists(p / rel, ec)) return p / rel;
+  return rel;
+}
+
+// $EDGEMT_MODEL, else models/edgemt-albert-glue: the compressed multi-task model (pruned AF8 backbone
+// + SST-2, MRPC, STS-B, RTE and CoLA packs with off-ramps, spans and exit predictors).
+std::string default_model_dir() {
+  if (const char* env = std::getenv("EDGEMT_MODEL"); env && *env) return env;
+  return repo_relative("models/edgemt-albert-glue").string();
+}
+
+std::filesystem::path accel_dir() {
+  if (const char* env = std::getenv("EDGEMT_ACCEL_DIR"); env && *env) return env;
+  return repo_relative("data/accel");
 }
 
 void print_warnings(const Engine& engine) {

@@ -2,6 +2,7 @@
 // early-exit options (--exit-threshold, --exit-policy) of classify, eval and bench.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -14,6 +15,10 @@ namespace edgemt::cli {
 
 // The model used when --model is omitted.
 std::string default_model_dir();
+// <repo>/rel when the binary sits below a checkout holding it (build/bin/edgemt), else rel as given.
+std::filesystem::path repo_relative(const std::string& rel);
+// The simulator's specs: $EDGEMT_ACCEL_DIR, else <repo>/data/accel.
+std::filesystem::path accel_dir();
 void print_warnings(const Engine& engine);
 
 struct ExitFlags {

@@ -18,10 +18,13 @@ int main(int argc, char** argv) {
   edgemt::cli::add_bench(app, run);
   edgemt::cli::add_train(app, run);
   edgemt::cli::add_compress(app, run);
+  edgemt::cli::add_simulate(app, run);
+  edgemt::cli::add_demo(app, run);
+  edgemt::cli::add_report(app, run);
   const auto known = app.get_subcommands([](const CLI::App*) { return true; });
   if (argc > 1 && argv[1][0] != '-' &&
       std::none_of(known.begin(), known.end(), [&](const CLI::App* s) { return s->get_name() == argv[1]; })) {
-    std::cerr << "edgemt: error: unknown command '" << argv[1] << "' (classify, dump, eval, info, bench, train, compress; see edgemt --help)\n";
+    std::cerr << "edgemt: error: unknown command '" << argv[1] << "' (classify, dump, eval, info, bench, train, compress, simulate; see edgemt --help)\n";
     return 2;
   }
   try {

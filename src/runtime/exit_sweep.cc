@@ -66,7 +66,9 @@ nlohmann::json to_json(const ExitSweep& s) {
     for (const auto& [k, v] : p.metrics) j[k] = std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
     points.push_back(std::move(j));
   }
-  return {{"task", s.task}, {"glue_task", s.glue_task}, {"layers", s.layers}, {"examples", s.examples}, {"points", points}};
+  const std::string metric = s.points.empty() || s.points[0].metrics.empty() ? "" : s.points[0].metrics[0].first;
+  return {{"task", s.task},         {"glue_task", s.glue_task}, {"metric", metric},
+          {"layers", s.layers},     {"examples", s.examples},   {"points", points}};
 }
 
 std::vector<float> default_sweep_thresholds(int classes) {

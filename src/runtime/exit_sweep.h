@@ -46,7 +46,7 @@ ExitSweep sweep_thresholds(const glue::TaskSpec& spec, const TaskInfo& info, con
 ExitSweep sweep_task(const Engine& engine, const std::string& task, const glue::TaskSpec& spec,
                      const std::filesystem::path& data, EvalOptions options, std::span<const float> thresholds);
 
-// {"task", "glue_task", "layers", "examples", "points": [{"threshold", "mean_exit_layer", <metric>: value…}]}
+// {"task", "glue_task", "metric" (the headline), "layers", "examples", "points": [{"threshold", "mean_exit_layer", <metric>: value…}]}
 nlohmann::json to_json(const ExitSweep& s);
 
 // 0, then 40 thresholds from 0.001 to 1 of ln C (log-spaced below 0.1, then linear).
