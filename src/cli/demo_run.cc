@@ -180,7 +180,8 @@ void print_demo_table(const json& d) {
   const auto task_sim = [](const json* r, const std::string& task, const char* key, double scale) {
     if (!r || !(*r)["fits"].get<bool>() || !(*r)["by_task"].contains(task)) return std::string("-");
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", (*r)["by_task"][task][key].get<double>() * scale);
+    const double v = (*r)["by_task"][task][key].get<double>() * scale;
+    std::snprintf(buf, sizeof buf, v >= 100 ? "%.0f" : "%.2f", v);
     return std::string(buf);
   };
   for (const json& t : d["tasks"]) {
@@ -208,7 +209,7 @@ void print_demo_table(const json& d) {
       std::printf("does not fit\n");
       continue;
     }
-    std::printf("energy %8.3g µJ/sentence  latency %6.3g ms  deadline misses %ld of %ld\n",
+    std::printf("energy %8.0f µJ/sentence  latency %6.2f ms  deadline misses %ld of %ld\n",
                 r["mean"]["energy_pj"].get<double>() * 1e-6, r["mean"]["latency_ns"].get<double>() * 1e-6,
                 r["totals"]["deadline_misses"].get<long>(), r["sentences"].get<long>());
   }

@@ -16,7 +16,7 @@ struct DemoOptions {
   std::filesystem::path work;        // traces go here
   size_t limit = 0;                  // examples per task; 0: all
   int threads = 0;
-  double latency_target_ms = 50;     // per sentence, for DVFS
+  double latency_target_ms = 20;     // per sentence, for DVFS (docs/simulator.md)
   bool progress = true;              // a line per task on stderr
 };
 
