@@ -1,5 +1,6 @@
 // edgemt train: `tokenize` (corpus → pre-tokenised shard) and `encode-glue` (GLUE task → encoded
-// task file) run here; `pretrain` and `finetune` run the libtorch executable edgemt-train beside
+// task file) run here; `pretrain`, `finetune`, `edgebert`, `logits` and `predict` run the libtorch
+// executable edgemt-train beside
 // this binary (libtorch and libsentencepiece cannot share a process: see CMakeLists.txt). Without
 // libtorch they say so and exit 1.
 #include <sys/wait.h>
@@ -307,6 +308,18 @@ void add_train(CLI::App& app, Run& run) {
   pretrain->prefix_command();  // every option goes to edgemt-train, which parses and documents them
   pretrain->set_help_flag();
   pretrain->callback([&run, pretrain] { run = [args = pretrain->remaining()] { exec_trainer("pretrain", args); }; });
+  // The EdgeBERT pipeline's trainer commands (docs/edgebert-training.md): options go to edgemt-train.
+  for (const auto& [name, help] : std::vector<std::pair<const char*, const char*>>{
+           {"edgebert", "EdgeBERT pipeline for one encoded task: adapters, spans, off-ramps, threshold, exit LUT (see --help)"},
+           {"logits", "Train-split logits of a fully fine-tuned model, the distillation teacher (see --help)"},
+           {"predict", "The trainer's predictions for a task pack, early exit included, as JSON (see --help)"}}) {
+    auto* cmd = sub->add_subcommand(name, help);
+    cmd->prefix_command();
+    cmd->set_help_flag();
+    cmd->callback([&run, cmd, command = std::string(name)] {
+      run = [args = cmd->remaining(), command] { exec_trainer(command, args); };
+    });
+  }
   auto* finetune = sub->add_subcommand(
       "finetune",
       "Fine-tune a GLUE task, full or with adapters: --model DIR --glue-task NAME [--glue GLUE_DIR] [--max-length N] "

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "train/torch/spans_torch.h"
+
 namespace edgemt::train {
 
 namespace nn = torch::nn;
@@ -57,22 +59,34 @@ AlbertAttentionImpl::AlbertAttentionImpl(const AlbertConfig& c) : heads(c.num_at
   norm = register_module("LayerNorm", layer_norm(H, c.layer_norm_eps));
 }
 
-torch::Tensor AlbertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task) {
+torch::Tensor AlbertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task,
+                                           const torch::Tensor& span_bias) {
   const int64_t B = x.size(0), T = x.size(1);
   auto split = [&](const torch::Tensor& t) {
     return t.view({B, T, heads, head_dim}).transpose(1, 2);
   };  // [B, NH, T, DH]
   const auto q = split(query(x)), k = split(key(x)), v = split(value(x));
+  torch::Tensor attn;  // [B, NH, T, DH]
+  if (span_bias.defined()) {
+    // Adaptive span: a·m / Σ a·m = softmax(s + log m), written out so that z gets its gradient. Masked
+    // keys get a large finite negative (not -inf), so a padding query whose window holds only padding
+    // keys still gets finite (unused) weights.
+    auto scores = torch::matmul(q, k.transpose(-1, -2)).to(torch::kFloat) / std::sqrt(static_cast<double>(head_dim));
+    scores = scores + span_bias;  // [B, NH, T, T]
+    if (key_pad.defined()) scores = scores.masked_fill(key_pad, -1e9);
+    attn = torch::matmul(torch::softmax(scores, -1).to(v.scalar_type()), v);
+  } else {
 #if TORCH_VERSION_MAJOR >= 2
   // Fused attention (flash when nothing is masked, memory-efficient otherwise); a bool mask is
   // true where a key takes part.
-  const auto attn = key_pad.defined() ? at::scaled_dot_product_attention(q, k, v, key_pad.logical_not())
-                                      : at::scaled_dot_product_attention(q, k, v);  // [B, NH, T, DH]
+    attn = key_pad.defined() ? at::scaled_dot_product_attention(q, k, v, key_pad.logical_not())
+                             : at::scaled_dot_product_attention(q, k, v);
 #else
-  auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim));  // [B, NH, T, T]
-  if (key_pad.defined()) scores = scores.masked_fill(key_pad, -std::numeric_limits<float>::infinity());
-  const auto attn = torch::matmul(torch::softmax(scores, -1), v);  // [B, NH, T, DH]
+    auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim));  // [B, NH, T, T]
+    if (key_pad.defined()) scores = scores.masked_fill(key_pad, -std::numeric_limits<float>::infinity());
+    attn = torch::matmul(torch::softmax(scores, -1), v);
 #endif
+  }
   const auto context = attn.transpose(1, 2).reshape({B, T, heads * head_dim});  // [B, T, H]
   if (task) return task->attention_norm(x + task->attention(dense(context)));
   return norm(x + dense(context));
@@ -85,8 +99,9 @@ AlbertLayerImpl::AlbertLayerImpl(const AlbertConfig& c) : act(c.hidden_act) {
   full_norm = register_module("full_layer_layer_norm", layer_norm(c.hidden_size, c.layer_norm_eps));
 }
 
-torch::Tensor AlbertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task) {
-  const auto a = attention->forward(x, key_pad, task);  // [B, T, H]
+torch::Tensor AlbertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task,
+                                       const torch::Tensor& span_bias) {
+  const auto a = attention->forward(x, key_pad, task, span_bias);  // [B, T, H]
   const auto f = ffn_output(activation(act, ffn(a)));   // [B, T, H]
   return task ? task->full_norm(a + task->ffn(f)) : full_norm(a + f);
 }
@@ -111,7 +126,7 @@ AlbertBackboneImpl::AlbertBackboneImpl(const AlbertConfig& c) : config(c) {
 
 AlbertBackboneOutput AlbertBackboneImpl::forward(const torch::Tensor& ids, const torch::Tensor& type_ids,
                                                  const torch::Tensor& mask, bool keep_hidden_states,
-                                                 TaskAdaptersImpl* adapters) {
+                                                 TaskAdaptersImpl* adapters, TaskSpansImpl* spans) {
   AlbertBackboneOutput out;
   // [B, 1, 1, T], true where the key is padding; undefined when nothing is padded (fused attention)
   torch::Tensor key_pad;
@@ -122,7 +137,8 @@ AlbertBackboneOutput AlbertBackboneImpl::forward(const torch::Tensor& ids, const
   int application = 0;  // layer applications so far, inner group layers counted (adapter set index)
   for (int l = 0; l < config.num_hidden_layers; ++l) {
     for (auto& layer : groups[static_cast<size_t>(l / per_group)]) {
-      h = layer->forward(h, key_pad, adapters ? adapters->at(application).get() : nullptr);
+      const auto bias = spans ? spans->bias(application, h.size(1), h.device()) : torch::Tensor();
+      h = layer->forward(h, key_pad, adapters ? adapters->at(application).get() : nullptr, bias);
       ++application;
       if (keep_hidden_states) out.hidden_states.push_back(h);
     }

@@ -27,7 +27,9 @@ struct AlbertAttentionImpl : torch::nn::Module {
   explicit AlbertAttentionImpl(const AlbertConfig& c);
   // x: [B, T, H]; key_pad: [B, 1, 1, T] bool, true where the key is padding, or undefined when no
   // sequence is padded → [B, T, H]. With `task`, its adapter follows dense and its norm replaces ours.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task = nullptr);
+  // span_bias: [1, NH, T, T] additive log of the adaptive-span soft mask (spans_torch.h), or undefined.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task = nullptr,
+                        const torch::Tensor& span_bias = {});
 
   int heads, head_dim;
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr}, dense{nullptr};
@@ -38,7 +40,8 @@ TORCH_MODULE(AlbertAttention);
 struct AlbertLayerImpl : torch::nn::Module {
   explicit AlbertLayerImpl(const AlbertConfig& c);
   // [B, T, H] → [B, T, H]; `task` as in AlbertAttention (and after ffn_output / full_layer_layer_norm).
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task = nullptr);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_pad, AdapterSetImpl* task = nullptr,
+                        const torch::Tensor& span_bias = {});
 
   Activation act;
   AlbertAttention attention{nullptr};
@@ -46,6 +49,8 @@ struct AlbertLayerImpl : torch::nn::Module {
   torch::nn::LayerNorm full_norm{nullptr};
 };
 TORCH_MODULE(AlbertLayer);
+
+struct TaskSpansImpl;
 
 struct AlbertBackboneOutput {
   std::vector<torch::Tensor> hidden_states;  // [L+1] × [B, T, H] when asked for (hidden.0 = projection)
@@ -58,8 +63,10 @@ struct AlbertBackboneImpl : torch::nn::Module {
   explicit AlbertBackboneImpl(const AlbertConfig& c);
   // ids, type_ids, mask: [B, T] int64 (mask 1 = real token)
   // `adapters`: a task's Houlsby adapters and LayerNorms, one set per layer application (or shared).
+  // `spans`: a task's adaptive attention spans (ALGORITHMS.md §5), one head list per application.
   AlbertBackboneOutput forward(const torch::Tensor& ids, const torch::Tensor& type_ids, const torch::Tensor& mask,
-                               bool keep_hidden_states = false, TaskAdaptersImpl* adapters = nullptr);
+                               bool keep_hidden_states = false, TaskAdaptersImpl* adapters = nullptr,
+                               TaskSpansImpl* spans = nullptr);
 
   AlbertConfig config;
   AlbertEmbeddings embeddings{nullptr};

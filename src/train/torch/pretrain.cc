@@ -9,6 +9,7 @@
 #include "train/torch/autocast.h"
 #include "train/torch/checkpoint.h"
 #include "train/torch/model_io.h"
+#include "train/torch/pruning_torch.h"
 #include "train/shard.h"
 
 namespace edgemt::train {
@@ -45,6 +46,14 @@ void check_options(const PretrainOptions& o) {
   if (!(o.time_limit_min >= 0)) bad("--time-limit-min must be >= 0");
   if (o.device != "cpu" && o.device != "cuda") bad("--device must be cpu or cuda, got '" + o.device + "'");
   if (o.device == "cuda" && !torch::cuda::is_available()) bad("--device cuda: no CUDA device is available");
+  if (!(o.embed_sparsity >= 0 && o.embed_sparsity < 1)) bad("--prune-embeddings must be in [0, 1)");
+  if (!(o.encoder_sparsity >= 0 && o.encoder_sparsity < 1)) bad("--prune-encoder must be in [0, 1)");
+  if (!(o.prune_warmup >= 0 && o.prune_cooldown >= 0 && o.prune_warmup + o.prune_cooldown < 1))
+    bad("--prune-warmup and --prune-cooldown must be >= 0 with a sum below 1");
+  if ((o.embed_sparsity > 0 || o.encoder_sparsity > 0) && o.resume)
+    bad("--resume is not supported with pruning (the movement scores are not checkpointed)");
+  if (o.score_init != "magnitude" && o.score_init != "constant")
+    bad("--score-init must be magnitude or constant, got '" + o.score_init + "'");
 }
 
 AlbertConfig choose_config(const PretrainOptions& o, const Shard& shard) {
@@ -96,6 +105,34 @@ PretrainResult pretrain(const PretrainOptions& o, const std::function<void(const
   AlbertForPreTraining model = o.init.empty() ? AlbertForPreTraining(config) : load_model_dir(o.init);
   model->to(device);
   model->train();
+  // Pruning: embeddings by magnitude once (then frozen; the MLM decoder is tied to them), the encoder's
+  // matrices by movement pruning while the masked-LM training runs.
+  if (o.embed_sparsity > 0) {
+    auto& e = *model->albert->embeddings;
+    for (auto* w : {&e.word->weight, &e.position->weight, &e.token_type->weight}) {
+      magnitude_prune_(*w, o.embed_sparsity);
+      w->set_requires_grad(false);
+    }
+  }
+  std::unique_ptr<MovementPruner> pruner;
+  std::unique_ptr<Optimizer> score_opt;
+  if (o.encoder_sparsity > 0) {
+    std::vector<PruneTarget> targets = {{"encoder.embedding_hidden_mapping_in.weight", model->albert->projection}};
+    for (auto& group : model->albert->groups)
+      for (auto& layer : group)
+        for (auto lin : {layer->attention->query, layer->attention->key, layer->attention->value, layer->attention->dense,
+                         layer->ffn, layer->ffn_output})
+          targets.push_back({"", lin});
+    const auto warm = static_cast<int64_t>(o.prune_warmup * static_cast<double>(o.steps));
+    const auto cool = static_cast<int64_t>(o.prune_cooldown * static_cast<double>(o.steps));
+    pruner = std::make_unique<MovementPruner>(
+        targets, MovementPrunerOptions{.sparsity = o.encoder_sparsity, .score_init = o.score_init},
+        CubicSchedule{.final_keep = 1.0 - o.encoder_sparsity, .total = o.steps, .warmup = warm, .cooldown = cool});
+    OptimOptions so = o.optim;
+    so.kind = "adamw";
+    so.weight_decay = 0;
+    score_opt = make_optimizer(pruner->scores(), so);
+  }
   auto optimizer = make_optimizer(*model, o.optim);
   Rng rng(o.seed);
   fs::create_directories(o.out);
@@ -128,6 +165,7 @@ PretrainResult pretrain(const PretrainOptions& o, const std::function<void(const
     const double lr = learning_rate(result.steps_done, o.steps, o.warmup, o.lr);
 
     torch::Tensor mlm_logits, sop_logits, targets;
+    if (pruner) pruner->apply(result.steps_done);
     {
       AutocastGuard autocast(device.is_cuda());
       const auto out = model->albert(ids, types, mask);
@@ -139,9 +177,11 @@ PretrainResult pretrain(const PretrainOptions& o, const std::function<void(const
     const auto mlm_loss = torch::nn::functional::cross_entropy(mlm_logits, targets);
     const auto sop_loss = torch::nn::functional::cross_entropy(sop_logits, sop_labels);
     optimizer->zero_grad();
+    if (score_opt) score_opt->zero_grad();
     (mlm_loss + sop_loss).backward();
     torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip_norm);
     optimizer->step(lr);
+    if (score_opt) score_opt->step(learning_rate(result.steps_done, o.steps, o.warmup, o.score_lr));
     ++result.steps_done;
 
     const auto m = mlm_loss.detach() * targets.size(0), s = sop_loss.detach() * b.batch;
@@ -174,6 +214,16 @@ PretrainResult pretrain(const PretrainOptions& o, const std::function<void(const
       checkpoint();
       last_checkpoint = Clock::now();
     }
+  }
+  if (pruner) result.encoder_zero_fraction = pruner->bake();
+  if (o.embed_sparsity > 0) {
+    auto& e = *model->albert->embeddings;
+    double zeros = 0, n = 0;
+    for (auto* w : {&e.word->weight, &e.position->weight, &e.token_type->weight}) {
+      zeros += (*w == 0).sum().item<double>();
+      n += static_cast<double>(w->numel());
+    }
+    result.embed_zero_fraction = zeros / n;
   }
   checkpoint();
   // The directory is a loadable model whenever the run stops (mid-schedule too); checkpoint.pt resumes it.

@@ -35,6 +35,13 @@ struct PretrainOptions {
   std::string device = "cpu";  // cpu | cuda
   uint64_t seed = 1234;
   int log_every = 100;
+  // Task-agnostic backbone pruning (ALGORITHMS.md §6): embeddings magnitude-pruned at the start and
+  // frozen; encoder matrices movement-pruned with a cubic schedule; masks baked (zeros) at the end.
+  double embed_sparsity = 0;        // word, position and token-type embeddings, per matrix
+  double encoder_sparsity = 0;      // E→H projection, Q, K, V, attention output, FFN in/out, per matrix
+  std::string score_init = "magnitude";  // movement scores: magnitude (hybrid) | constant (pure movement)
+  double score_lr = 1e-2;           // peak lr of the scores (own AdamW, no decay, same schedule)
+  double prune_warmup = 0.1, prune_cooldown = 0.2;  // fractions of `steps` before / after the cubic ramp
 };
 
 struct LogRecord {
@@ -45,6 +52,7 @@ struct LogRecord {
 
 struct PretrainResult {
   std::vector<LogRecord> log;
+  double embed_zero_fraction = 0, encoder_zero_fraction = 0;  // after baking (pruning runs)
   int64_t steps_done = 0;
   std::filesystem::path checkpoint;
 };
