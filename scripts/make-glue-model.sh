@@ -44,5 +44,12 @@ encoder 50 % by movement pruning during masked-LM training) and five task packs 
 distillation, 50 % movement pruning of the task matrices), then \`edgemt compress --weights af8
 --prune $prune\`. Each tasks/<task>/edgebert.json holds the training statistics.
 EOT
+# The engine's accuracy-vs-exit-layer sweeps on the GLUE dev sets, which `edgemt demo`/`report` draw.
+glue=${GLUE_DIR:-../shared/glue}
+if [ -d "$glue" ]; then
+  "$edgemt" eval --model "$out" --glue "$glue" --sweep "$out/sweeps.json" >/dev/null
+else
+  echo "make-glue-model: no GLUE directory ($glue): sweeps.json not made" >&2
+fi
 bytes=$(find "$out" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 echo "make-glue-model: $out: $bytes bytes in all"

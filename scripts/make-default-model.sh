@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Rebuilds the default model, models/edgemt-albert-glue, end to end from the pipeline:
+# corpus → tokenizer → shard → pretraining → encoded GLUE → teachers → backbone pruning → EdgeBERT task
+# packs → AdaptivFloat compression. Steps marked GPU run on the GPU machine (build the trainer there with
+# scripts/build-trainer.sh); the others on any machine with the engine built (make build). Every step
+# reads and writes under WORK and says what it made; run them all, or name the ones to run, in order.
+#
+#   scripts/make-default-model.sh [STEP …]        (default: every step)
+#   scripts/make-default-model.sh --list          the steps with their inputs and outputs
+#
+# Environment: WORK (default data/default-model), GLUE_DIR (default ../shared/glue), OUT (default
+# models/edgemt-albert-glue; must not exist), EDGEMT (default build/bin/edgemt), EDGEMT_TRAIN (default
+# build-gpu/bin/edgemt-train). The settings of the committed model are those of each script called
+# (docs/edgebert-training.md "Reproduce"; models/edgemt-albert-base/TRAINING.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+W=${WORK:-data/default-model}
+GLUE=${GLUE_DIR:-../shared/glue}
+OUT=${OUT:-models/edgemt-albert-glue}
+export EDGEMT=${EDGEMT:-build/bin/edgemt}
+export EDGEMT_TRAIN=${EDGEMT_TRAIN:-build-gpu/bin/edgemt-train}
+BACKBONE=$W/pretrain/l12b
+
+# name | machine | inputs | outputs
+STEPS=(
+  "corpus|cpu|\$GLUE_DIR, ../shared/corpus|$W/corpus/corpus.txt"
+  "tokenizer|cpu|$W/corpus/corpus.txt|$W/tokenizer/spiece.model"
+  "shard|cpu|$W/corpus/corpus.txt, $W/tokenizer/spiece.model|$W/shard.bin"
+  "pretrain|GPU|$W/shard.bin, $W/tokenizer/spiece.model|$BACKBONE (model directory)"
+  "encode|cpu|$BACKBONE, \$GLUE_DIR|$W/encoded/<task>.safetensors"
+  "teachers|GPU|$BACKBONE, $W/encoded|$W/teachers/<task>.logits.safetensors"
+  "prune|GPU|$BACKBONE, $W/shard.bin|$W/pruned (backbone: embeddings 60 %, encoder 50 %)"
+  "packs|GPU|$W/pruned, $W/encoded, $W/teachers|$W/packs/<task>/{task.json,task.safetensors,edgebert.json}"
+  "model|cpu|$W/pruned, $W/packs, \$GLUE_DIR|$OUT (AF8 + bitmask, sweeps.json)"
+)
+
+list() {
+  printf '%-10s %-4s %-60s %s\n' step on inputs outputs
+  for s in "${STEPS[@]}"; do IFS='|' read -r n m i o <<<"$s"; printf '%-10s %-4s %-60s %s\n' "$n" "$m" "$i" "$o"; done
+}
+
+need() { for f in "$@"; do [ -e "$f" ] || { echo "make-default-model: missing $f (run the step that makes it first; --list)" >&2; exit 1; }; done; }
+say() { echo "make-default-model: [$1] $2" >&2; }
+
+run_step() {
+  case $1 in
+    corpus) scripts/build-corpus.sh "$W/corpus" "$GLUE" ;;
+    tokenizer) need "$W/corpus/corpus.txt"; scripts/train-tokenizer.sh "$W/corpus/corpus.txt" "$W/tokenizer" ;;
+    shard) need "$W/corpus/corpus.txt" "$W/tokenizer/spiece.model"
+      "$EDGEMT" train tokenize --corpus "$W/corpus/corpus.txt" --spiece "$W/tokenizer/spiece.model" --out "$W/shard.bin" ;;
+    pretrain) need "$W/shard.bin" "$W/tokenizer/spiece.model"
+      scripts/pretrain-backbone.sh "$W/shard.bin" "$W/tokenizer/spiece.model" "$W/pretrain" ;;
+    encode) need "$BACKBONE/config.json"; GLUE_DIR=$GLUE scripts/finetune-glue.sh encode "$BACKBONE" "$W/encoded" ;;
+    teachers) need "$W/encoded"; TASKS="sst2 mrpc rte cola" scripts/edgebert-glue.sh teachers "$BACKBONE" "$W/encoded" "$W/teachers" ;;
+    prune) need "$W/shard.bin" "$BACKBONE/config.json"; scripts/edgebert-glue.sh prune "$BACKBONE" "$W/shard.bin" "$W/pruned" magnitude ;;
+    packs) need "$W/pruned/config.json" "$W/encoded" "$W/teachers"
+      TEACHERS=$W/teachers TASK_SPARSITY=0.5 SPAN_RAMP=8 SPAN_LAMBDA=0.002 \
+        scripts/edgebert-glue.sh packs "$W/pruned" "$W/encoded" "$W/packs" ;;
+    model) need "$W/pruned/config.json" "$W/packs"
+      TOKENIZER_FROM=$W/tokenizer GLUE_DIR=$GLUE scripts/make-glue-model.sh "$W/pruned" "$W/packs" "$OUT" ;;
+    *) echo "make-default-model: unknown step '$1' (steps: corpus tokenizer shard pretrain encode teachers prune packs model)" >&2; exit 2 ;;
+  esac
+}
+
+if [ "${1:-}" = --list ]; then list; exit 0; fi
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(corpus tokenizer shard pretrain encode teachers prune packs model)
+for s in "${steps[@]}"; do case $s in corpus|tokenizer|shard|pretrain|encode|teachers|prune|packs|model) ;; *) run_step "$s" ;; esac; done
+mkdir -p "$W"
+for s in "${steps[@]}"; do
+  for line in "${STEPS[@]}"; do
+    IFS='|' read -r n m _ o <<<"$line"
+    [ "$n" = "$s" ] || continue
+    [ "$m" = GPU ] && ! command -v nvidia-smi >/dev/null && say "$s" "runs on the GPU machine; no GPU here, trying anyway (slow on CPU)"
+    say "$s" "→ $o"
+    SECONDS=0
+    run_step "$s"
+    say "$s" "done in ${SECONDS}s"
+  done
+done
