@@ -51,9 +51,11 @@ void add_dump(CLI::App& app, Run& run) {
       auto enc = engine.tokenizer().encode(o->text, pair ? std::optional<std::string_view>(o->text_pair) : std::nullopt, limit);
       std::vector<Sequence> batch{{enc.ids, enc.type_ids, {}}};
       const bool mlm = engine.model().weights().mlm.has_value();
+      // The task's adapters and attention spans, as classify applies them; every layer runs (no early exit).
       const TaskAdapters* adapters = head && head->adapters ? &*head->adapters : nullptr;
-      const ForwardOutput out =
-          engine.model().forward(batch, {.keep_hidden_states = true, .mlm = mlm, .adapters = adapters});
+      const AttentionSpans* spans = head && head->spans ? &*head->spans : nullptr;
+      const ForwardOutput out = engine.model().forward(
+          batch, {.keep_hidden_states = true, .mlm = mlm, .adapters = adapters, .spans = spans});
 
       const auto T = static_cast<int64_t>(enc.ids.size());
       const int64_t H = cfg.hidden_size;

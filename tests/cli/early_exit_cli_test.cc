@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -72,6 +73,29 @@ std::vector<json> lines(const std::string& text) {
   return out;
 }
 
+// `dump --task` runs the pack as classify does with early exit off: adapters and attention spans.
+TEST(EarlyExitCli, DumpAppliesThePacksSpans) {
+  const std::string m = fixture().model.string();
+  const fs::path out = testing::temp_dir("early_exit_cli_dump") / "d.safetensors";
+  const std::string text = "a gorgeous , witty , seductive movie , long enough for spans to matter .";
+  auto r = run({"dump", "--model", m, "--task", "at4", "--out", out.string(), text});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const SafetensorsFile f(out);
+  const auto* t = f.find("logits");
+  ASSERT_NE(t, nullptr);
+  std::vector<float> z(2);
+  std::memcpy(z.data(), f.data(*t).data(), sizeof(float) * 2);
+  r = run({"classify", "--model", m, "--task", "at4", "--exit-threshold", "0", "--json", text});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(r.out);
+  const double p1 = 1.0 / (1.0 + std::exp(static_cast<double>(z[0]) - z[1]));
+  EXPECT_NEAR(j["probs"][1].get<double>(), p1, 1e-5);
+  // The same text without the pack's spans (plain has none) gives other logits: the spans mattered.
+  r = run({"classify", "--model", m, "--task", "plain", "--json", text});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_GT(std::fabs(json::parse(r.out)["probs"][1].get<double>() - p1), 1e-4);
+}
+
 TEST(EarlyExitCli, InfoDescribesRampsPredictorAndSpans) {
   const std::string m = fixture().model.string();
   auto r = run({"info", "--model", m, "--json"});
@@ -116,7 +140,9 @@ TEST(EarlyExitCli, EvalSweepWritesAccuracyAgainstExitLayer) {
   EXPECT_EQ(s["points"][0]["mean_exit_layer"], 12.0);
   for (const auto& p : s["points"]) {
     const double t = p["threshold"].get<double>();
-    if (t > 0 && t < 0.69) EXPECT_EQ(p["mean_exit_layer"], 4.0) << t;  // ramps 1–3 at ln 2, ramp 4 certain
+    if (t > 0 && t < 0.69) {
+      EXPECT_EQ(p["mean_exit_layer"], 4.0) << t;  // ramps 1–3 at ln 2, ramp 4 certain
+    }
     EXPECT_TRUE(p.contains("accuracy"));
   }
   r = run({"eval", "--model", m, "--task", "plain", "--data", d, "--sweep", out.string()});
