@@ -30,6 +30,7 @@ double num(const json& j, const char* key, const std::string& where) {
 
 std::string cell(const json& v, int digits = 3) {
   if (v.is_null()) return "–";
+  if (v.is_number_integer()) return std::to_string(v.get<long long>());  // counts, layers: as they are
   if (v.is_number()) return number(v.get<double>(), digits + 1);
   return escape(v.is_string() ? v.get<std::string>() : v.dump());
 }
