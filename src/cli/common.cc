@@ -26,6 +26,13 @@ std::string default_model_dir() {
   return repo_relative("models/edgemt-albert-glue").string();
 }
 
+std::string region_of(const std::string& name) {
+  if (name.find("embeddings.") != std::string::npos) return "embeddings";
+  if (name.find("encoder.") != std::string::npos) return "shared layers";
+  if (name.rfind("predictions.", 0) == 0) return "mlm head";
+  return "task head";  // pooler, classifier
+}
+
 std::filesystem::path accel_dir() {
   if (const char* env = std::getenv("EDGEMT_ACCEL_DIR"); env && *env) return env;
   return repo_relative("data/accel");

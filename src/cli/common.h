@@ -31,6 +31,9 @@ ClassifyOptions classify_options(const ExitFlags& flags, size_t max_length);
 // Engine options with the policy of --exit-policy.
 EngineOptions engine_options(const ExitFlags& flags, int threads);
 
+// Memory region of an HF ALBERT tensor name: embeddings, shared layers, mlm head, task head.
+std::string region_of(const std::string& name);
+
 // NaN (no off-ramp ran) as JSON null.
 nlohmann::json entropies_json(const std::vector<float>& entropies);
 

@@ -41,7 +41,7 @@ std::pair<fs::path, std::string> data_dir(const std::string& asked) {
   return {repo_relative("examples/glue"), "the project's example inputs (no GLUE directory found)"};
 }
 
-// Logical parameters of a safetensors file, by region (embeddings, encoder, head, mlm).
+// Logical parameters of a safetensors file, by region_of.
 std::map<std::string, double> parameters(const fs::path& file) {
   const SafetensorsFile f(file);
   const CompressedIndex index(f);
@@ -49,11 +49,7 @@ std::map<std::string, double> parameters(const fs::path& file) {
   for (const auto& t : f.tensors()) {
     if (index.is_storage_only(t.name)) continue;
     const double n = static_cast<double>(index.contains(t.name) ? index.get(t.name).numel() : t.numel());
-    const std::string region = t.name.find("embeddings.") != std::string::npos ? "embeddings"
-                               : t.name.find("encoder.") != std::string::npos  ? "encoder"
-                               : t.name.rfind("predictions.", 0) == 0          ? "mlm"
-                                                                               : "head";
-    r[region] += n;
+    r[region_of(t.name)] += n;
   }
   return r;
 }
@@ -131,7 +127,7 @@ json run_demo(const DemoOptions& o) {
   const auto p = parameters(engine.model_dir().weights_path);
   const double H = c.hidden_size;
   const double backbone = p.count("embeddings") ? p.at("embeddings") : 0;
-  const double encoder = p.count("encoder") ? p.at("encoder") : 0;
+  const double encoder = p.count("shared layers") ? p.at("shared layers") : 0;
   const double separate = 4.0 * (tasks * (backbone + encoder + H * H + H) + (H + 1) * classes_sum);
   const double adapter = static_cast<double>(fs::file_size(engine.model_dir().weights_path)) + pack_bytes;
   demo["memory"] = {{"tasks", tasks}, {"backbone_bytes", fs::file_size(engine.model_dir().weights_path)},

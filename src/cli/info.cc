@@ -19,14 +19,6 @@ namespace edgemt::cli {
 
 namespace {
 
-// Memory region of an HF ALBERT tensor name.
-std::string region_of(const std::string& name) {
-  if (name.find("embeddings.") != std::string::npos) return "embeddings";
-  if (name.find("encoder.") != std::string::npos) return "shared layers";
-  if (name.rfind("predictions.", 0) == 0) return "mlm head";
-  return "task head";  // pooler, classifier
-}
-
 // "m 64 gelu, 12 sets" / "m 64 gelu, shared" / "-" (head only).
 std::string adapter_text(const nlohmann::json& a) {
   if (a.is_null()) return "-";
