@@ -9,7 +9,7 @@
 #
 # Environment: EDGEMT_TRAIN (default build-gpu/bin/edgemt-train, else build/bin/edgemt-train), DEVICE
 # (cuda), TASKS (sst2 mrpc stsb rte cola), TIME_LIMIT_MIN (stage 1 / fine-tuning limit, default 5.5),
-# SPAN_RAMP / SPAN_LAMBDA (adaptive span; unset: off), TEACHERS (dir of <task>.logits.safetensors:
+# SPAN_RAMP / SPAN_LAMBDA / SPAN_LAMBDA_SST2 (adaptive span; unset: off), TEACHERS (dir of <task>.logits.safetensors:
 # distil), TASK_SPARSITY (movement pruning of the task matrices), EXTRA (more edgebert options),
 # PRUNE_STEPS (1200), PRUNE_BATCH (128), PRUNE_MIN (5), EMBED_SPARSITY (0.6), ENCODER_SPARSITY (0.5).
 set -euo pipefail
@@ -29,11 +29,18 @@ mkdir -p "$out"
 # Stage 1 settings per task (adapters m = 16; see docs/edgebert-training.md for why these).
 stage1() {
   case $1 in
-    sst2) echo "--epochs 1 --batch 64 --lr 1e-3 --predictor-layer 1" ;;
+    sst2) echo "--epochs 2 --batch 64 --lr 1e-3 --predictor-layer 1" ;;
     cola) echo "--epochs 5 --batch 32 --lr 5e-4 --predictor-layer 3" ;;
     stsb) echo "--epochs 8 --batch 32 --lr 5e-4" ;;
     rte) echo "--epochs 4 --batch 32 --lr 5e-4 --predictor-layer 3" ;;
     *) echo "--epochs 6 --batch 32 --lr 5e-4 --predictor-layer 3" ;;
+  esac
+}
+# Span loss weight: SST-2's from the sweep in docs/edgebert-training.md (0.002 cost it 1-2 points).
+span_lambda() {
+  case $1 in
+    sst2) echo "${SPAN_LAMBDA_SST2:-0.0001}" ;;
+    *) echo "${SPAN_LAMBDA:-0.002}" ;;
   esac
 }
 teacher_args() {
@@ -68,7 +75,7 @@ prune)
 packs)
   for t in $tasks; do
     args=($(stage1 "$t") --compare-offramps --dtype f16 --seed 42 --device "$device" --log-every 200 --time-limit-min "$limit")
-    [ -n "${SPAN_RAMP:-}" ] && args+=(--span-ramp "$SPAN_RAMP" --span-lambda "${SPAN_LAMBDA:-0.002}")
+    [ -n "${SPAN_RAMP:-}" ] && args+=(--span-ramp "$SPAN_RAMP" --span-lambda "$(span_lambda "$t")")
     [ -n "${TEACHERS:-}" ] && [ -f "$TEACHERS/$t.logits.safetensors" ] && args+=(--teacher-logits "$TEACHERS/$t.logits.safetensors")
     [ -n "${TASK_SPARSITY:-}" ] && args+=(--task-sparsity "$TASK_SPARSITY")
     [ "$t" = rte ] && args+=(--calib-fraction 0.15)

@@ -7,6 +7,7 @@ usage:
   edgebert_report.py agree TRACE_JSONL PREDICT_JSON                         label agreement engine vs trainer
   edgebert_report.py table EVAL_ROOT CONFIG=MODEL_DIR:SUFFIX...             markdown results table
   edgebert_report.py svg  TASK SWEEP_JSON OUT_SVG [ENGINE_POINTS_JSON]     accuracy vs mean exit layer plot
+  edgebert_report.py results EVAL_DIR OUT_JSON                              a model's results.json from (a)'s evals
 (stdlib only)
 """
 import json
@@ -155,6 +156,32 @@ def svg(task, sweep_path, out, engine_points=None):
     open(out, "w").write("\n".join(s) + "\n")
 
 
+# `eval --json` fields that are not metrics.
+NOT_METRICS = {"examples", "examples_per_s", "exit_threshold", "layers", "max_length", "mean_exit_layer",
+               "mean_tokens", "seconds"}
+
+
+def results(eval_dir, out):
+    """results.json (docs/formats.md) from configuration (a)'s `edgemt eval --json` files, <task>.json."""
+    tasks = {}
+    for name in sorted(os.listdir(eval_dir)):
+        if not name.endswith(".json"):
+            continue
+        j = read_eval(os.path.join(eval_dir, name))
+        metrics = {k: round(v, 6) for k, v in j.items()
+                   if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in NOT_METRICS}
+        tasks[name[:-5]] = {"examples": j["examples"], "data": j["data"], "uncompressed": metrics}
+    if not tasks:
+        raise SystemExit(f"{eval_dir}: no <task>.json from edgemt eval --json")
+    doc = {"about": "Configuration (a) of docs/edgebert-training.md: the same adapters on the unpruned fp16 "
+                    "backbone, early exit off, measured by `edgemt eval`. `edgemt demo` shows it beside its own "
+                    "figure when it runs the same number of examples.",
+           "tasks": tasks}
+    with open(out, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+
 def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
@@ -167,6 +194,8 @@ def main():
         print(table(a[0], a[1:]))
     elif cmd == "svg":
         svg(*a)
+    elif cmd == "results" and len(a) == 2:
+        results(*a)
     else:
         raise SystemExit(__doc__)
 

@@ -9,7 +9,9 @@
 # PRUNED_BACKBONE: config.json, model.safetensors (spiece.model, when absent, and tokenizer_config.json
 # are taken from TOKENIZER_FROM, default models/edgemt-albert-base). PACKS_DIR/<task>/ holds task.json,
 # task.safetensors and edgebert.json. Environment: EDGEMT (default build/bin/edgemt), TASKS (sst2 mrpc
-# stsb rte cola), PRUNE (the sparsities the pipeline trained: embeddings 0.6, encoder 0.5, tasks 0.5).
+# stsb rte cola), PRUNE (the sparsities the pipeline trained: embeddings 0.6, encoder 0.5, tasks 0.5),
+# A_EVAL (a folder of configuration (a)'s `scripts/edgebert-eval.sh` results: written to results.json,
+# the uncompressed figures `edgemt demo` prints beside the model's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 3 ] || { sed -n 6p "$0" | sed 's/^# *//' >&2; exit 2; }
@@ -44,6 +46,7 @@ encoder 50 % by movement pruning during masked-LM training) and five task packs 
 distillation, 50 % movement pruning of the task matrices), then \`edgemt compress --weights af8
 --prune $prune\`. Each tasks/<task>/edgebert.json holds the training statistics.
 EOT
+if [ -n "${A_EVAL:-}" ]; then python3 scripts/edgebert_report.py results "$A_EVAL" "$out/results.json"; fi
 # The engine's accuracy-vs-exit-layer sweeps on the GLUE dev sets, which `edgemt demo`/`report` draw.
 glue=${GLUE_DIR:-../shared/glue}
 if [ -d "$glue" ]; then

@@ -54,21 +54,25 @@ std::map<std::string, double> parameters(const fs::path& file) {
   return r;
 }
 
-// The pipeline's own measurements of the uncompressed model, when the model ships them
-// (results.json: {"tasks": {"<task>": {"uncompressed": {"<metric>": value}}}}).
-json uncompressed_metric(const fs::path& model, const std::string& task, const std::string& metric) {
+// The pipeline's own measurement of the uncompressed model on the same data, when the model ships it
+// (results.json, docs/formats.md: {"tasks": {"<task>": {"examples": N, "uncompressed": {"<metric>": v}}}}).
+// Only a measurement over the same number of examples is comparable (the whole GLUE dev set; not the
+// shipped examples, not --limit); otherwise null.
+json uncompressed_metric(const fs::path& model, const std::string& task, const std::string& metric, size_t examples) {
   std::error_code ec;
   const fs::path p = model / "results.json";
   if (!fs::exists(p, ec)) return nullptr;
   std::ifstream in(p);
   const json j = json::parse(in, nullptr, false);
   if (j.is_discarded()) throw Error(p.string() + ": not valid JSON");
-  const json* v = &j;
-  for (const std::string& k : {std::string("tasks"), task, std::string("uncompressed"), metric}) {
-    if (!v->is_object() || !v->contains(k)) return nullptr;
-    v = &(*v)[k];
-  }
-  return v->is_number() ? *v : json();
+  if (!j.is_object() || !j.contains("tasks") || !j["tasks"].is_object() || !j["tasks"].contains(task)) return nullptr;
+  const json& t = j["tasks"][task];
+  if (!t.is_object() || !t.contains("examples") || !t["examples"].is_number_unsigned() ||
+      t["examples"].get<size_t>() != examples)
+    return nullptr;
+  if (!t.contains("uncompressed") || !t["uncompressed"].is_object() || !t["uncompressed"].contains(metric)) return nullptr;
+  const json& v = t["uncompressed"][metric];
+  return v.is_number() ? v : json();
 }
 
 }  // namespace
@@ -108,7 +112,7 @@ json run_demo(const DemoOptions& o) {
                              {"glue_task", r.glue_task},
                              {"metric", metric},
                              {"value", std::isnan(value) ? json() : json(value)},
-                             {"uncompressed", uncompressed_metric(model, task, metric)},
+                             {"uncompressed", uncompressed_metric(model, task, metric, r.predictions.size())},
                              {"examples", r.predictions.size()},
                              {"mean_exit_layer", r.mean_exit_layer},
                              {"layers", r.layers},
