@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the default model, models/edgemt-albert-glue, end to end from the pipeline:
 # corpus → tokenizer → shard → pretraining → encoded GLUE → teachers → backbone pruning → EdgeBERT task
-# packs → AdaptivFloat compression. Steps marked GPU run on the GPU machine (build the trainer there with
+# packs → the unpruned baseline (a) and its evaluation (results.json) → AdaptivFloat compression. Steps marked GPU run on the GPU machine (build the trainer there with
 # scripts/build-trainer.sh); the others on any machine with the engine built (make build). Every step
 # reads and writes under WORK and says what it made; run them all, or name the ones to run, in order.
 #
@@ -31,12 +31,14 @@ STEPS=(
   "teachers|GPU|$BACKBONE, $W/encoded|$W/teachers/<task>.logits.safetensors"
   "prune|GPU|$BACKBONE, $W/shard.bin|$W/pruned (backbone: embeddings 60 %, encoder 50 %)"
   "packs|GPU|$W/pruned, $W/encoded, $W/teachers|$W/packs/<task>/{task.json,task.safetensors,edgebert.json}"
-  "model|cpu|$W/pruned, $W/packs, \$GLUE_DIR|$OUT (AF8 + bitmask, sweeps.json)"
+  "baseline|GPU|$BACKBONE, $W/encoded|$W/baseline/<task>/ (configuration (a)/(b): adapters + ramps, unpruned)"
+  "baseline-eval|cpu|$BACKBONE, $W/baseline, \$GLUE_DIR|$W/eval-a/<task>.json (configuration (a): early exit off)"
+  "model|cpu|$W/pruned, $W/packs, $W/eval-a, \$GLUE_DIR|$OUT (AF8 + bitmask, sweeps.json, results.json)"
 )
 
 list() {
-  printf '%-10s %-4s %-60s %s\n' step on inputs outputs
-  for s in "${STEPS[@]}"; do IFS='|' read -r n m i o <<<"$s"; printf '%-10s %-4s %-60s %s\n' "$n" "$m" "$i" "$o"; done
+  printf '%-14s %-4s %-60s %s\n' step on inputs outputs
+  for s in "${STEPS[@]}"; do IFS='|' read -r n m i o <<<"$s"; printf '%-14s %-4s %-60s %s\n' "$n" "$m" "$i" "$o"; done
 }
 
 need() { for f in "$@"; do [ -e "$f" ] || { echo "make-default-model: missing $f (run the step that makes it first; --list)" >&2; exit 1; }; done; }
@@ -56,17 +58,29 @@ run_step() {
     packs) need "$W/pruned/config.json" "$W/encoded" "$W/teachers"
       TEACHERS=$W/teachers TASK_SPARSITY=0.5 SPAN_RAMP=8 SPAN_LAMBDA=0.002 \
         scripts/edgebert-glue.sh packs "$W/pruned" "$W/encoded" "$W/packs" ;;
+    baseline) need "$BACKBONE/config.json" "$W/encoded"; scripts/edgebert-glue.sh packs "$BACKBONE" "$W/encoded" "$W/baseline" ;;
+    baseline-eval) need "$BACKBONE/config.json" "$W/baseline"
+      rm -rf "$W/mbc" && mkdir -p "$W/mbc/tasks"
+      for f in config.json model.safetensors spiece.model tokenizer_config.json; do
+        [ -e "$BACKBONE/$f" ] && cp "$BACKBONE/$f" "$W/mbc/"
+      done
+      [ -e "$W/mbc/spiece.model" ] || cp "$W/tokenizer/spiece.model" "$W/mbc/"
+      for d in "$W/baseline"/*/; do [ -f "$d/task.json" ] && cp -r "$d" "$W/mbc/tasks/"; done
+      GLUE_DIR=$GLUE scripts/edgebert-eval.sh "$W/mbc" "$W/eval-a" "" 0 ;;
     model) need "$W/pruned/config.json" "$W/packs"
-      TOKENIZER_FROM=$W/tokenizer GLUE_DIR=$GLUE scripts/make-glue-model.sh "$W/pruned" "$W/packs" "$OUT" ;;
-    *) echo "make-default-model: unknown step '$1' (steps: corpus tokenizer shard pretrain encode teachers prune packs model)" >&2; exit 2 ;;
+      A_EVAL=$([ -d "$W/eval-a" ] && echo "$W/eval-a") TOKENIZER_FROM=$W/tokenizer GLUE_DIR=$GLUE \
+        scripts/make-glue-model.sh "$W/pruned" "$W/packs" "$OUT" ;;
+    *) echo "make-default-model: unknown step '$1' (steps: corpus tokenizer shard pretrain encode teachers prune packs baseline baseline-eval model)" >&2; exit 2 ;;
   esac
 }
 
 if [ "${1:-}" = --list ]; then list; exit 0; fi
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(corpus tokenizer shard pretrain encode teachers prune packs model)
-for s in "${steps[@]}"; do case $s in corpus|tokenizer|shard|pretrain|encode|teachers|prune|packs|model) ;; *) run_step "$s" ;; esac; done
+[ ${#steps[@]} -gt 0 ] || steps=(corpus tokenizer shard pretrain encode teachers prune packs baseline baseline-eval model)
+for s in "${steps[@]}"; do
+  case $s in corpus|tokenizer|shard|pretrain|encode|teachers|prune|packs|baseline|baseline-eval|model) ;; *) run_step "$s" ;; esac
+done
 mkdir -p "$W"
 for s in "${steps[@]}"; do
   for line in "${STEPS[@]}"; do
