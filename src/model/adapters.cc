@@ -82,11 +82,11 @@ TaskAdapters load_adapters(const SafetensorsFile& f, const AdapterSpec& spec, co
 
 void apply_adapter(const AdapterW& a, Activation f, float* x, int N, float* scratch) {
   const int H = a.up.out, m = a.down.out;
-  linear(a.down, x, N, scratch);  // [N, m] down(x)
+  float* u = scratch + static_cast<long>(N) * m;  // [N, H] up(f(down(x)))
+  linear(a.down, x, N, scratch);                   // [N, m] down(x)
   ops::activate(f, scratch, static_cast<long>(N) * m);
-  std::vector<float> u(static_cast<size_t>(N) * H);  // [N, H] up(f(down(x)))
-  linear(a.up, scratch, N, u.data());
-  for (size_t i = 0; i < u.size(); ++i) x[i] += u[i];
+  linear(a.up, scratch, N, u);
+  for (long i = 0; i < static_cast<long>(N) * H; ++i) x[i] += u[i];
 }
 
 }  // namespace edgemt

@@ -55,7 +55,7 @@ size_t adapter_set_params(int H, int m);
 TaskAdapters load_adapters(const SafetensorsFile& f, const AdapterSpec& spec, const AlbertConfig& c,
                            std::vector<std::unique_ptr<float[]>>& owned, std::set<std::string>& used);
 
-// x [N, H] ← x + up(f(down(x))) in place; scratch [N, m].
+// x [N, H] ← x + up(f(down(x))) in place; scratch [N, m + H] (the bottleneck, then the up projection).
 void apply_adapter(const AdapterW& a, Activation f, float* x, int N, float* scratch);
 
 }  // namespace edgemt

@@ -18,34 +18,43 @@ namespace {
 
 void apply(const LinearW& l, const float* x, int N, float* y) { linear(l, x, N, y); }  // x [N, in] → y [N, out]
 
+// The intermediate buffers of one forward pass's layer applications, allocated once and reused by all
+// of them (N only shrinks as sequences exit): new vectors per layer cost page faults and zeroing in
+// every layer. Every element is written before it is read.
+struct LayerScratch {
+  std::vector<float> qkv, ctx, a, f, s;  // [N, 3H], [N, H], [N, H], [N, I], [N, m + H] (apply_adapter)
+};
+
 // Layer application l in place on h [N, H]; with task adapters `ta` (ALGORITHMS.md §2) the Houlsby
 // bottlenecks run after attention.dense and ffn_output and the task's LayerNorms replace the layer's.
 // With spans, each head attends only within its span (ALGORITHMS.md §5).
 void albert_layer(const AlbertConfig& c, const LayerW& lw, const TaskAdapters* ta, const AttentionSpans* spans, int l,
-                  std::span<const ops::SeqSpan> seqs, int N, std::vector<float>& h) {
+                  std::span<const ops::SeqSpan> seqs, int N, std::vector<float>& h, LayerScratch& scratch) {
   const int H = c.hidden_size, I = c.intermediate_size;
   const auto eps = static_cast<float>(c.layer_norm_eps);
   const AdapterSetW* set = ta ? &ta->at(l) : nullptr;
   const NormW& attn_ln = set ? set->attention_norm : lw.attn_ln;
   const NormW& full_ln = set ? set->full_norm : lw.full_ln;
-  std::vector<float> qkv(static_cast<size_t>(N) * 3 * H);  // [N, 3H]
-  std::vector<float> ctx(static_cast<size_t>(N) * H);      // [N, H]
-  std::vector<float> a(static_cast<size_t>(N) * H);        // [N, H]
-  std::vector<float> f(static_cast<size_t>(N) * I);        // [N, I]
-  std::vector<float> s(set ? static_cast<size_t>(N) * ta->spec.size : 0);  // [N, m] adapter bottleneck
-  apply(lw.qkv, h.data(), N, qkv.data());
+  scratch.qkv.resize(static_cast<size_t>(N) * 3 * H);
+  scratch.ctx.resize(static_cast<size_t>(N) * H);
+  scratch.a.resize(static_cast<size_t>(N) * H);
+  scratch.f.resize(static_cast<size_t>(N) * I);
+  scratch.s.resize(set ? static_cast<size_t>(N) * (ta->spec.size + H) : 0);
+  float *qkv = scratch.qkv.data(), *ctx = scratch.ctx.data(), *a = scratch.a.data(), *f = scratch.f.data(),
+        *s = scratch.s.data();
+  apply(lw.qkv, h.data(), N, qkv);
   std::vector<ops::HeadSpan> head_spans;  // [NH]
   if (spans)
     for (int k = 0; k < c.num_attention_heads; ++k) head_spans.push_back({spans->at(l)[k], spans->ramp});
-  ops::attention(qkv.data(), H, c.num_attention_heads, seqs, ctx.data(), spans ? head_spans.data() : nullptr);
-  apply(lw.attn_out, ctx.data(), N, a.data());
-  if (set) apply_adapter(set->attention, ta->spec.activation, a.data(), N, s.data());  // a += up(f(down(a)))
-  ops::layer_norm(a.data(), h.data(), N, H, attn_ln.gamma, attn_ln.beta, eps, a.data());  // a = LN(h + attn)
-  apply(lw.ffn, a.data(), N, f.data());
-  ops::activate(c.hidden_act, f.data(), static_cast<long>(N) * I);
-  apply(lw.ffn_out, f.data(), N, h.data());
-  if (set) apply_adapter(set->ffn, ta->spec.activation, h.data(), N, s.data());  // z += up(f(down(z)))
-  ops::layer_norm(h.data(), a.data(), N, H, full_ln.gamma, full_ln.beta, eps, h.data());  // h = LN(ffn + a)
+  ops::attention(qkv, H, c.num_attention_heads, seqs, ctx, spans ? head_spans.data() : nullptr);
+  apply(lw.attn_out, ctx, N, a);
+  if (set) apply_adapter(set->attention, ta->spec.activation, a, N, s);  // a += up(f(down(a)))
+  ops::layer_norm(a, h.data(), N, H, attn_ln.gamma, attn_ln.beta, eps, a);  // a = LN(h + attn)
+  apply(lw.ffn, a, N, f);
+  ops::activate(c.hidden_act, f, static_cast<long>(N) * I);
+  apply(lw.ffn_out, f, N, h.data());
+  if (set) apply_adapter(set->ffn, ta->spec.activation, h.data(), N, s);  // z += up(f(down(z)))
+  ops::layer_norm(h.data(), a, N, H, full_ln.gamma, full_ln.beta, eps, h.data());  // h = LN(ffn + a)
 }
 
 // After layer l: the off-ramp on the running sequences' [CLS] rows, their entropies, and the exits
@@ -187,11 +196,12 @@ ForwardOutput AlbertModel::forward(std::span<const Sequence> batch, ForwardOptio
     out.exit_logits.assign(static_cast<size_t>(B) * std::max(C, 1), 0.0f);
   }
   std::vector<float> all;  // [total_rows, H] rows of sequences that left, allocated at the first exit
+  LayerScratch scratch;
   int l = 0;               // layer applications done, inner group layers counted
   for (int i = 0; i < c_.num_hidden_layers && !seqs.empty(); ++i) {
     const auto& group = w_.groups[static_cast<size_t>(i / c_.layers_per_group())];
     for (size_t gi = 0; gi < group.size() && !seqs.empty(); ++gi) {
-      albert_layer(c_, group[gi], options.adapters, options.spans, l++, seqs, N, h);
+      albert_layer(c_, group[gi], options.adapters, options.spans, l++, seqs, N, h, scratch);
       if (options.keep_hidden_states) out.hidden_states.push_back(h);
       if (!ee) continue;
       for (int b : running) {
