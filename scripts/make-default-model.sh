@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Rebuilds the default model, models/edgemt-albert-glue, end to end from the pipeline:
 # corpus → tokenizer → shard → pretraining → encoded GLUE → teachers → backbone pruning → EdgeBERT task
-# packs → the unpruned baseline (a) and its evaluation (results.json) → AdaptivFloat compression. Steps marked GPU run on the GPU machine (build the trainer there with
-# scripts/build-trainer.sh); the others on any machine with the engine built (make build). Every step
-# reads and writes under WORK and says what it made; run them all, or name the ones to run, in order.
+# packs → the unpruned baseline (a) and its evaluation (results.json) → AdaptivFloat compression. GPU
+# steps run on the GPU machine (scripts/build-trainer.sh builds the trainer there), the others where the
+# engine is built (make build). Every step reads and writes under WORK and says what it made.
 #
 #   scripts/make-default-model.sh [STEP …]        (default: every step)
 #   scripts/make-default-model.sh --list          the steps with their inputs and outputs
