@@ -75,7 +75,7 @@ run_step() {
 }
 
 if [ "${1:-}" = --list ]; then list; exit 0; fi
-if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0; fi
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(corpus tokenizer shard pretrain encode teachers prune packs baseline baseline-eval model)
 for s in "${steps[@]}"; do
