@@ -95,19 +95,21 @@ const json& sim_runs(const json& demo) { return need(demo, "sim", "demo"); }
 std::string run_label(const json& r) { return r.value("label", str(r, "mapping", "a simulation")); }
 
 std::string energy_chart(const json& demo) {
-  BarChart c{.id = "energy", .title = "Simulated energy per sentence", .unit = "pJ", .bars = {}};
+  // In µJ, as the simulation table above it (the JSON is in pJ).
+  BarChart c{.id = "energy", .title = "Simulated energy per sentence", .unit = "µJ", .bars = {}};
   for (const json& r : sim_runs(demo)) {
     const std::string w = "simulation " + run_label(r);
     if (!need(r, "fits", w).get<bool>()) continue;
     const json& e = need(need(r, "mean", w), "energy_breakdown", w);
+    const auto uj = [&](const json& o, const char* key) { return num(o, key, w) * 1e-6; };
     Bar b{.label = run_label(r), .segments = {}};
-    b.segments.push_back({"MACs", num(e, "mac_pj", w)});
-    b.segments.push_back({"SFU", num(e, "sfu_pj", w)});
-    b.segments.push_back({"bitmask decode", num(e, "decode_pj", w)});
+    b.segments.push_back({"MACs", uj(e, "mac_pj")});
+    b.segments.push_back({"SFU", uj(e, "sfu_pj")});
+    b.segments.push_back({"bitmask decode", uj(e, "decode_pj")});
     for (const auto& [name, m] : need(e, "memories", w).items())
-      b.segments.push_back({name + " access", num(m, "read_pj", w) + num(m, "write_pj", w)});
-    b.segments.push_back({"leakage", num(e, "leakage_pj", w) + num(e, "idle_leakage_pj", w)});
-    b.segments.push_back({"DVFS switching", num(e, "dvfs_pj", w)});
+      b.segments.push_back({name + " access", uj(m, "read_pj") + uj(m, "write_pj")});
+    b.segments.push_back({"leakage", uj(e, "leakage_pj") + uj(e, "idle_leakage_pj")});
+    b.segments.push_back({"DVFS switching", uj(e, "dvfs_pj")});
     c.bars.push_back(std::move(b));
   }
   return render(c);

@@ -90,6 +90,12 @@ TEST(DemoReport, DemoRunsEveryTaskThenTheSimulatorAndTheReportDrawsIt) {
   for (const char* id : {"<svg id=\"exit-curves\"", "<svg id=\"energy\"", "<svg id=\"area\"", "<svg id=\"memory-map-0\"",
                          "<svg id=\"memory-map-1\"", "<table id=\"tasks\"", "data-series=\"ramps\""})
     EXPECT_NE(page.find(id), std::string::npos) << id;
+  // Energy in µJ per sentence, as the simulation table beside it (the demo JSON holds pJ).
+  const size_t e0 = page.find("<svg id=\"energy\""), e1 = page.find("</svg>", e0);
+  ASSERT_NE(e0, std::string::npos);
+  const std::string energy = page.substr(e0, e1 - e0);
+  EXPECT_NE(energy.find(" µJ</text>"), std::string::npos) << energy;
+  EXPECT_EQ(energy.find("pJ"), std::string::npos) << energy;
   // Self-contained: nothing to fetch.
   for (const char* ref : {"src=", "href=", "<script", "@import", "url("}) EXPECT_EQ(page.find(ref), std::string::npos) << ref;
 }
