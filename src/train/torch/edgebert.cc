@@ -148,6 +148,35 @@ json stats_json(const std::vector<LayerStats>& st) {
   return a;
 }
 
+torch::Device device_of(const std::string& name) { return name == "cuda" ? torch::kCUDA : torch::kCPU; }
+
+// Calibration split: a fixed random fraction of train (seeded), used by neither training stage.
+// Returns {calibration rows, training rows}; `rng` continues to shuffle the epochs.
+std::pair<std::vector<size_t>, std::vector<size_t>> calibration_split(size_t n, double fraction, std::mt19937_64& rng,
+                                                                      const fs::path& data) {
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  const auto n_calib = static_cast<size_t>(std::llround(fraction * static_cast<double>(n)));
+  if (n_calib < 1 || n_calib >= n) throw Error(data.string() + ": too few training examples for a calibration split");
+  const auto cut = order.begin() + static_cast<std::ptrdiff_t>(n_calib);
+  return {std::vector<size_t>(order.begin(), cut), std::vector<size_t>(cut, order.end())};
+}
+
+// The task-owned matrices `edgemt compress` groups as `tasks`: pooler, classifier, every adapter matrix.
+std::vector<PruneTarget> task_prune_targets(TaskModel& model) {
+  std::vector<PruneTarget> targets = {{"pooler.weight", model->pooler}, {"classifier.weight", model->classifier}};
+  for (size_t a = 0; a < model->adapters->sets.size(); ++a) {
+    auto& set = model->adapters->sets[a];
+    const std::string p = "adapters." + std::to_string(a) + ".";
+    targets.push_back({p + "attention.down.weight", set->attention->down});
+    targets.push_back({p + "attention.up.weight", set->attention->up});
+    targets.push_back({p + "ffn.down.weight", set->ffn->down});
+    targets.push_back({p + "ffn.up.weight", set->ffn->up});
+  }
+  return targets;
+}
+
 int64_t count_params(const std::vector<std::pair<std::string, torch::Tensor>>& named) {
   int64_t n = 0;
   for (const auto& [k, t] : named) n += t.numel();
@@ -160,8 +189,7 @@ json run_edgebert(const EdgebertOptions& o, const std::function<void(const std::
   check_options(o);
   const auto started = Clock::now();
   const TaskData data = read_task_data(o.data);
-  const glue::TaskSpec* task = glue::find_task(data.glue_task);
-  if (!task) throw Error(o.data.string() + ": unknown GLUE task '" + data.glue_task + "'");
+  const glue::TaskSpec* task = &task_of(data, o.data);
   const TaskSplit& train_split = data.split("train");
   const TaskSplit& dev_split = data.split("dev");
   const int C = data.regression ? 1 : static_cast<int>(data.labels.size());
@@ -173,20 +201,13 @@ json run_edgebert(const EdgebertOptions& o, const std::function<void(const std::
                 (o.init / "config.json").string() + " has vocab_size " + std::to_string(config.vocab_size));
   if (data.max_length > config.max_position_embeddings)
     throw Error(o.data.string() + ": max_length exceeds the model's max_position_embeddings");
-  const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
+  const torch::Device device = device_of(o.device);
   const int L = config.num_hidden_layers * config.inner_group_num;
   if (!data.regression && (o.predictor_layer < 1 || o.predictor_layer >= L))
     throw Error("edgebert: --predictor-layer must be in [1, " + std::to_string(L - 1) + "]");
 
-  // Calibration split: a fixed random fraction of train, used by neither training stage.
-  std::vector<size_t> order(train_split.size());
-  std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(o.seed);
-  std::shuffle(order.begin(), order.end(), rng);
-  const auto n_calib = static_cast<size_t>(std::llround(o.calib_fraction * static_cast<double>(order.size())));
-  if (n_calib < 1 || n_calib >= order.size()) throw Error(o.data.string() + ": too few training examples for a calibration split");
-  const std::vector<size_t> calib(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_calib));
-  std::vector<size_t> train_rows(order.begin() + static_cast<std::ptrdiff_t>(n_calib), order.end());
+  const auto [calib, train_rows] = calibration_split(train_split.size(), o.calib_fraction, rng, o.data);
   std::vector<size_t> dev_rows(dev_split.size());
   std::iota(dev_rows.begin(), dev_rows.end(), 0);
 
@@ -227,17 +248,8 @@ json run_edgebert(const EdgebertOptions& o, const std::function<void(const std::
   if (model->spans) span_opt = make_optimizer(*model->spans, no_decay);
   std::unique_ptr<MovementPruner> pruner;
   if (o.task_sparsity > 0) {
-    std::vector<PruneTarget> targets = {{"pooler.weight", model->pooler}, {"classifier.weight", model->classifier}};
-    for (size_t a = 0; a < model->adapters->sets.size(); ++a) {
-      auto& set = model->adapters->sets[a];
-      const std::string p = "adapters." + std::to_string(a) + ".";
-      targets.push_back({p + "attention.down.weight", set->attention->down});
-      targets.push_back({p + "attention.up.weight", set->attention->up});
-      targets.push_back({p + "ffn.down.weight", set->ffn->down});
-      targets.push_back({p + "ffn.up.weight", set->ffn->up});
-    }
     pruner = std::make_unique<MovementPruner>(
-        targets, MovementPrunerOptions{.sparsity = o.task_sparsity, .score_init = o.score_init},
+        task_prune_targets(model), MovementPrunerOptions{.sparsity = o.task_sparsity, .score_init = o.score_init},
         CubicSchedule{.final_keep = 1.0 - o.task_sparsity, .total = total, .warmup = total / 10, .cooldown = total / 4});
     score_opt = make_optimizer(pruner->scores(), no_decay);
   }
@@ -409,8 +421,7 @@ json run_edgebert(const EdgebertOptions& o, const std::function<void(const std::
 json write_teacher_logits(const fs::path& model_dir, const fs::path& data_path, const fs::path& out,
                           const std::string& device_name) {
   const TaskData data = read_task_data(data_path);
-  const glue::TaskSpec* task = glue::find_task(data.glue_task);
-  if (!task) throw Error(data_path.string() + ": unknown GLUE task '" + data.glue_task + "'");
+  const glue::TaskSpec* task = &task_of(data, data_path);
   const int C = data.regression ? 1 : static_cast<int>(data.labels.size());
   AlbertConfig config;
   AlbertForPreTraining m = load_model_dir(model_dir, &config);
@@ -426,7 +437,7 @@ json write_teacher_logits(const fs::path& model_dir, const fs::path& data_path, 
     classifier->weight.copy_(torch::from_blob(const_cast<float*>(w), {C, config.hidden_size}, torch::kFloat));
     classifier->bias.copy_(torch::from_blob(const_cast<float*>(b), {C}, torch::kFloat));
   }
-  const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
+  const torch::Device device = device_of(device_name);
   m->to(device);
   classifier->to(device);
   m->eval();
@@ -453,12 +464,11 @@ json write_teacher_logits(const fs::path& model_dir, const fs::path& data_path, 
 json predict_pack(const fs::path& model_dir, const std::string& task_name, const fs::path& data_path,
                   const std::string& split, double threshold, const std::string& device_name) {
   const TaskData data = read_task_data(data_path);
-  const glue::TaskSpec* task = glue::find_task(data.glue_task);
-  if (!task) throw Error(data_path.string() + ": unknown GLUE task '" + data.glue_task + "'");
+  const glue::TaskSpec* task = &task_of(data, data_path);
   AlbertConfig config;
   AlbertForPreTraining m = load_model_dir(model_dir, &config);
   LoadedPack pack = read_pack(model_dir / "tasks" / task_name, config);
-  const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
+  const torch::Device device = device_of(device_name);
   m->to(device);
   m->eval();
   pack.model->to(device);

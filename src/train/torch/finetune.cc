@@ -81,8 +81,7 @@ FinetuneResult finetune(const FinetuneOptions& o, const std::function<void(const
                         const std::function<void(const EpochRecord&)>& on_epoch) {
   check_options(o);
   const TaskData data = read_task_data(o.data);
-  const glue::TaskSpec* task = glue::find_task(data.glue_task);
-  if (!task) throw Error(o.data.string() + ": unknown GLUE task '" + data.glue_task + "'");
+  const glue::TaskSpec* task = &task_of(data, o.data);
   const TaskSplit& train_split = data.split("train");
   const TaskSplit& dev_split = data.split("dev");
   const int C = data.regression ? 1 : static_cast<int>(data.labels.size());

@@ -1,6 +1,7 @@
 // Dynamic-padding batches and GLUE metrics for fine-tuning and the EdgeBERT pipeline.
 #include "train/torch/glue_batch.h"
 
+#include "core/error.h"
 #include "text/metrics.h"
 
 namespace edgemt::train {
@@ -28,6 +29,12 @@ Batch make_batch(const TaskSplit& s, std::span<const size_t> rows, int pad_id, b
       labels[b] = static_cast<int64_t>(s.labels[r]);
   }
   return {ids.to(device), types.to(device), mask.to(device), labels.to(device)};
+}
+
+const glue::TaskSpec& task_of(const TaskData& data, const std::filesystem::path& path) {
+  const glue::TaskSpec* task = glue::find_task(data.glue_task);
+  if (!task) throw Error(path.string() + ": unknown GLUE task '" + data.glue_task + "'");
+  return *task;
 }
 
 std::map<std::string, double> glue_metrics(const glue::TaskSpec& task, const std::vector<float>& pred,
