@@ -217,6 +217,9 @@ void add_edgebert(CLI::App& app, std::function<void()>& run) {
   sub->add_option("--ramp-epochs", o->ramp_epochs, "Stage 2 epochs")->check(CLI::PositiveNumber);
   sub->add_option("--ramp-batch", o->ramp_batch, "Stage 2 examples per step")->check(CLI::PositiveNumber);
   sub->add_option("--ramp-lr", o->ramp_lr, "Stage 2 peak learning rate")->check(CLI::PositiveNumber);
+  sub->add_option("--joint-ramps", o->joint_ramps,
+                  "Stage 1 also trains the ramps with this weight on their layer-weighted mean CE (0: separate stages)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--max-drop", o->max_drop, "Allowed calibration drop of the headline metric (0.01 = 1 point)")
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--predictor-layer", o->predictor_layer, "Ramp p whose entropy indexes the exit LUT")

@@ -41,6 +41,7 @@ void check_options(const EdgebertOptions& o) {
   if (!(o.max_drop >= 0)) bad("--max-drop must be >= 0");
   if (o.predictor_bins < 1 || o.predictor_bins > 65536) bad("--predictor-bins must be in [1, 65536]");
   if (!(o.span_ramp >= 0) || !(o.span_lambda >= 0)) bad("--span-ramp and --span-lambda must be >= 0");
+  if (!(o.joint_ramps >= 0)) bad("--joint-ramps must be >= 0");
   if (!(o.alpha >= 0 && o.alpha <= 1)) bad("--alpha must be in [0, 1]");
   if (!(o.temperature > 0)) bad("--temperature must be > 0");
   if (!(o.task_sparsity >= 0 && o.task_sparsity < 1)) bad("--task-sparsity must be in [0, 1)");
@@ -101,6 +102,15 @@ std::vector<float> gold_of(const TaskSplit& s, const std::vector<size_t>& rows) 
 std::vector<float> predictions(const torch::Tensor& logits, bool regression) {
   const auto p = (regression ? logits.squeeze(-1) : logits.argmax(-1).to(torch::kFloat)).to(torch::kCPU).contiguous();
   return {p.data_ptr<float>(), p.data_ptr<float>() + p.numel()};
+}
+
+// Σ_l l·CE(ramp_l) / Σ_l l over ramp logits [B, L − 1, C]: later ramps weigh more, as their
+// features are the head's (stage 1 with --joint-ramps).
+torch::Tensor layer_weighted_ramp_ce(const torch::Tensor& ramp_logits, const torch::Tensor& labels) {
+  const int64_t n = ramp_logits.size(1);
+  auto sum = torch::zeros({}, ramp_logits.options().dtype(torch::kFloat));
+  for (int64_t l = 1; l <= n; ++l) sum = sum + static_cast<double>(l) * F::cross_entropy(ramp_logits.select(1, l - 1), labels);
+  return sum / static_cast<double>(n * (n + 1) / 2);
 }
 
 // Stage 2: ramps trained on cached [CLS] states with Σ_l CE(ramp_l); the rest stays frozen.
@@ -235,6 +245,8 @@ json run_edgebert(const EdgebertOptions& o, const std::function<void(const std::
   main->register_module("task", model->adapters);
   main->register_module("pooler", model->pooler);
   main->register_module("classifier", model->classifier);
+  const bool joint = o.joint_ramps > 0 && model->ramps;
+  if (joint) main->register_module("ramps", model->ramps);
   OptimOptions oo;
   oo.weight_decay = o.weight_decay;
   oo.eps = 1e-8;
@@ -283,6 +295,7 @@ json run_edgebert(const EdgebertOptions& o, const std::function<void(const std::
     std::vector<size_t> rows = train_rows;
     std::shuffle(rows.begin(), rows.end(), rng);
     auto loss_sum = torch::zeros({}, torch::TensorOptions().device(device));
+    auto ramp_ce_sum = torch::zeros({}, torch::TensorOptions().device(device));
     for (size_t i = 0; i < rows.size(); i += static_cast<size_t>(o.batch)) {
       const auto chunk = std::span(rows).subspan(i, std::min<size_t>(static_cast<size_t>(o.batch), rows.size() - i));
       const Batch b = make_batch(train_split, chunk, data.pad_id, data.regression, device);
@@ -292,12 +305,17 @@ json run_edgebert(const EdgebertOptions& o, const std::function<void(const std::
         t = teacher.index_select(0, idx);
       }
       if (pruner) pruner->apply(step);
-      torch::Tensor logits;
+      TaskOutputs out;
       {
         AutocastGuard autocast(device.is_cuda());
-        logits = model->forward(*backbone->albert, b.ids, b.types, b.mask).logits;
+        out = model->forward(*backbone->albert, b.ids, b.types, b.mask, joint);
       }
-      auto loss = task_loss(logits, b, t);
+      auto loss = task_loss(out.logits, b, t);
+      if (joint) {
+        const auto ce = layer_weighted_ramp_ce(out.ramp_logits, b.labels);
+        ramp_ce_sum = ramp_ce_sum + ce.detach();
+        loss = loss + o.joint_ramps * ce;
+      }
       if (model->spans && o.span_lambda > 0) loss = loss + model->spans->loss();
       optimizer->zero_grad();
       if (span_opt) span_opt->zero_grad();
@@ -321,6 +339,7 @@ json run_edgebert(const EdgebertOptions& o, const std::function<void(const std::
     const double secs = seconds_since(t0);
     epochs.push_back({{"epoch", epoch}, {"train_loss", loss_sum.item<double>() / static_cast<double>(per_epoch)},
                       {"dev", dev}, {"calib", cal}, {"seconds", secs}});
+    if (joint) epochs.back()["train_ramp_ce"] = ramp_ce_sum.item<double>() / static_cast<double>(per_epoch);
     if (log)
       log("stage 1: epoch " + std::to_string(epoch) + " dev " + metric + " " + std::to_string(dev.at(metric)) + " calib " +
           std::to_string(cal.at(metric)) + " (" + std::to_string(secs) + " s)");
@@ -339,7 +358,8 @@ json run_edgebert(const EdgebertOptions& o, const std::function<void(const std::
   json report = {{"glue_task", data.glue_task}, {"metric", metric}, {"init", o.init.string()}, {"data", o.data.string()},
                  {"train_examples", train_rows.size()}, {"calib_examples", calib.size()}, {"dev_examples", dev_rows.size()},
                  {"stage1", {{"epochs", epochs}, {"epochs_planned", o.epochs}, {"stopped_early", stopped_early},
-                             {"batch", o.batch}, {"lr", o.lr}, {"adapter_size", o.adapter.size}}}};
+                             {"batch", o.batch}, {"lr", o.lr}, {"adapter_size", o.adapter.size},
+                             {"joint_ramps", joint ? o.joint_ramps : 0.0}}}};
   if (teacher.defined())
     report["distillation"] = {{"teacher_logits", o.teacher_logits.string()}, {"alpha", o.alpha}, {"temperature", o.temperature}};
   if (pruner) report["task_pruning"] = {{"sparsity_target", o.task_sparsity}, {"zero_fraction", task_zero}, {"score_init", o.score_init}};

@@ -28,6 +28,10 @@ struct EdgebertOptions {
   bool compare_offramps = false;  // also train the other kind and report it
   int ramp_epochs = 3, ramp_batch = 128;
   double ramp_lr = 1e-3;
+  // > 0: stage 1 also trains the ramps, adding joint_ramps × the layer-weighted mean ramp cross-entropy
+  // (Σ_l l·CE_l / Σ_l l) to its loss, so the adapters shape features the early ramps can use; stage 2
+  // then re-fits the ramps on the frozen model as before. 0: EdgeBERT's separate stages.
+  double joint_ramps = 0;
   double max_drop = 0.01;  // allowed headline-metric drop on calibration (0.01 = 1 point)
   int predictor_layer = 1, predictor_bins = 100;
   double span_ramp = 0;  // R; 0: no adaptive span

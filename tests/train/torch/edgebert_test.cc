@@ -200,6 +200,26 @@ TEST(Edgebert, DistillationFollowsTheTeacherAndTaskPruningBakesZeros) {
   EXPECT_GE(pred["mean_exit_layer"].get<double>(), 1.0);
 }
 
+TEST(Edgebert, JointRampsAreTrainedInStageOne) {
+  const fs::path dir = testing::temp_dir("edgebert-joint");
+  const fs::path model = model_with_tasks(dir);
+  auto o = base_options(model, write_task(dir), "joint");
+  o.joint_ramps = 1.0;
+  o.ramp_epochs = 0;  // no stage 2: the ramps are what stage 1 made of them
+  const json r = train::run_edgebert(o);
+  EXPECT_EQ(r["stage1"]["joint_ramps"].get<double>(), 1.0);
+  const auto& epochs = r["stage1"]["epochs"];
+  ASSERT_EQ(epochs.size(), 3u);
+  const double first = epochs[0]["train_ramp_ce"].get<double>(), last = epochs[2]["train_ramp_ce"].get<double>();
+  EXPECT_LT(last, first) << epochs;
+  EXPECT_LT(last, 0.3) << epochs;  // ln 2 ≈ 0.69 is an untrained ramp
+  const auto& layers = r["offramps"]["light"]["calib"]["layers"];
+  ASSERT_EQ(layers.size(), 4u);
+  EXPECT_GT(layers[0]["metric"].get<double>(), 0.8) << layers[0];
+  EXPECT_GT(layers[2]["metric"].get<double>(), 0.8) << layers[2];
+  EXPECT_GT(r["dev_head"]["accuracy"].get<double>(), 0.85) << r["dev_head"];
+}
+
 TEST(Edgebert, BadOptionsAreOneLineErrors) {
   const fs::path dir = testing::temp_dir("edgebert-bad");
   const fs::path model = model_with_tasks(dir);
@@ -222,6 +242,9 @@ TEST(Edgebert, BadOptionsAreOneLineErrors) {
   auto c = o;
   c.teacher_logits = dir / "absent.safetensors";
   expect_error(c, "absent.safetensors");
+  auto j = o;
+  j.joint_ramps = -1;
+  expect_error(j, "--joint-ramps must be >= 0");
   auto cli = testing::run({"train", "edgebert", "--init", model.string(), "--data", o.data.string(), "--out",
                            (dir / "x").string(), "--offramp", "heavy"});
   EXPECT_EQ(cli.status, 2) << cli.err;
