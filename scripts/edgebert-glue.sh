@@ -10,7 +10,8 @@
 # Environment: EDGEMT_TRAIN (default build-gpu/bin/edgemt-train, else build/bin/edgemt-train), DEVICE
 # (cuda), TASKS (sst2 mrpc stsb rte cola), TIME_LIMIT_MIN (stage 1 / fine-tuning limit, default 5.5),
 # SPAN_RAMP / SPAN_LAMBDA / SPAN_LAMBDA_SST2 (adaptive span; unset: off), TEACHERS (dir of <task>.logits.safetensors:
-# distil), TASK_SPARSITY (movement pruning of the task matrices), EXTRA (more edgebert options),
+# distil), TASK_SPARSITY (movement pruning of the task matrices), JOINT_RAMPS_SST2 (SST-2's off-ramps
+# also trained in stage 1 with this weight: --joint-ramps; unset: separate stages), EXTRA (more edgebert options),
 # PRUNE_STEPS (1200), PRUNE_BATCH (128), PRUNE_MIN (5), EMBED_SPARSITY (0.6), ENCODER_SPARSITY (0.5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +80,7 @@ packs)
     [ -n "${TEACHERS:-}" ] && [ -f "$TEACHERS/$t.logits.safetensors" ] && args+=(--teacher-logits "$TEACHERS/$t.logits.safetensors")
     [ -n "${TASK_SPARSITY:-}" ] && args+=(--task-sparsity "$TASK_SPARSITY")
     [ "$t" = rte ] && args+=(--calib-fraction 0.15)
+    [ "$t" = sst2 ] && [ -n "${JOINT_RAMPS_SST2:-}" ] && args+=(--joint-ramps "$JOINT_RAMPS_SST2")
     "$trainer" edgebert --init "$backbone" --data "$input/$t.safetensors" --out "$out/$t" "${args[@]}" ${EXTRA:-} \
       >"$out/$t.log" 2>&1 &
     pids+=($!)

@@ -56,7 +56,7 @@ run_step() {
     teachers) need "$W/encoded"; TASKS="sst2 mrpc rte cola" scripts/edgebert-glue.sh teachers "$BACKBONE" "$W/encoded" "$W/teachers" ;;
     prune) need "$W/shard.bin" "$BACKBONE/config.json"; scripts/edgebert-glue.sh prune "$BACKBONE" "$W/shard.bin" "$W/pruned" magnitude ;;
     packs) need "$W/pruned/config.json" "$W/encoded" "$W/teachers"
-      TEACHERS=$W/teachers TASK_SPARSITY=0.5 SPAN_RAMP=8 SPAN_LAMBDA=0.002 \
+      TEACHERS=$W/teachers TASK_SPARSITY=0.5 SPAN_RAMP=8 SPAN_LAMBDA=0.002 JOINT_RAMPS_SST2=1 \
         scripts/edgebert-glue.sh packs "$W/pruned" "$W/encoded" "$W/packs" ;;
     baseline) need "$BACKBONE/config.json" "$W/encoded"; scripts/edgebert-glue.sh packs "$BACKBONE" "$W/encoded" "$W/baseline" ;;
     baseline-eval) need "$BACKBONE/config.json" "$W/baseline"
