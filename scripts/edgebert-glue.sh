@@ -12,7 +12,8 @@
 # SPAN_RAMP / SPAN_LAMBDA / SPAN_LAMBDA_SST2 (adaptive span; unset: off), TEACHERS (dir of <task>.logits.safetensors:
 # distil), TASK_SPARSITY (movement pruning of the task matrices), JOINT_RAMPS_SST2 (SST-2's off-ramps
 # also trained in stage 1 with this weight: --joint-ramps; unset: separate stages), EXTRA (more edgebert options),
-# PRUNE_STEPS (1200), PRUNE_BATCH (128), PRUNE_MIN (5), EMBED_SPARSITY (0.6), ENCODER_SPARSITY (0.5).
+# PRUNE_STEPS (1200), PRUNE_BATCH (128), PRUNE_MIN (5), EMBED_SPARSITY (0.6), ENCODER_SPARSITY (0.5),
+# EPOCHS (overrides every task's epochs for teachers and packs: toy runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 usage() { sed -n '5,7p' "$0" | sed 's/^# *//' >&2; exit 2; }
@@ -28,7 +29,9 @@ export PYTORCH_CUDA_ALLOC_CONF=${PYTORCH_CUDA_ALLOC_CONF:-expandable_segments:Tr
 mkdir -p "$out"
 
 # Stage 1 settings per task (adapters m = 16; see docs/edgebert-training.md for why these).
-stage1() {
+stage1() { with_epochs "$(stage1_settings "$1")"; }
+with_epochs() { if [ -n "${EPOCHS:-}" ]; then echo "$1" | sed "s/--epochs [0-9]*/--epochs $EPOCHS/"; else echo "$1"; fi; }
+stage1_settings() {
   case $1 in
     sst2) echo "--epochs 2 --batch 64 --lr 1e-3 --predictor-layer 1" ;;
     cola) echo "--epochs 5 --batch 32 --lr 5e-4 --predictor-layer 3" ;;
@@ -44,7 +47,8 @@ span_lambda() {
     *) echo "${SPAN_LAMBDA:-0.002}" ;;
   esac
 }
-teacher_args() {
+teacher_args() { with_epochs "$(teacher_settings "$1")"; }
+teacher_settings() {
   case $1 in
     sst2) echo "--epochs 2 --batch 64 --lr 4e-5" ;;
     cola) echo "--epochs 4 --batch 32 --lr 3e-5" ;;

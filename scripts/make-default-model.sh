@@ -7,6 +7,12 @@
 #
 #   scripts/make-default-model.sh [STEP …]        (default: every step)
 #   scripts/make-default-model.sh --list          the steps with their inputs and outputs
+#   SMOKE=1 scripts/make-default-model.sh         every step at toy scale on this machine's CPU
+#
+# SMOKE=1 checks the whole chain in minutes, not the model: the local corpus sources only (GLUE train
+# + SST snippets), a 1,000-piece tokenizer, a 4-layer H 64 ALBERT pretrained for a few steps, 256
+# training and 64 dev rows per GLUE task (copied to WORK/glue), one epoch per task, everything on
+# the CPU; WORK defaults to data/default-model-smoke and OUT to WORK/model.
 #
 # Environment: WORK (default data/default-model), GLUE_DIR (default ../shared/glue), OUT (default
 # models/edgemt-albert-glue; must not exist), EDGEMT (default build/bin/edgemt), EDGEMT_TRAIN (default
@@ -14,11 +20,19 @@
 # (docs/edgebert-training.md "Reproduce"; models/edgemt-albert-base/TRAINING.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-W=${WORK:-data/default-model}
+SMOKE=${SMOKE:-0}
+if [ "$SMOKE" = 1 ]; then W=${WORK:-data/default-model-smoke}; else W=${WORK:-data/default-model}; fi
 GLUE=${GLUE_DIR:-../shared/glue}
-OUT=${OUT:-models/edgemt-albert-glue}
+OUT=${OUT:-$([ "$SMOKE" = 1 ] && echo "$W/model" || echo models/edgemt-albert-glue)}
 export EDGEMT=${EDGEMT:-build/bin/edgemt}
-export EDGEMT_TRAIN=${EDGEMT_TRAIN:-build-gpu/bin/edgemt-train}
+if [ "$SMOKE" = 1 ]; then
+  export EDGEMT_TRAIN=${EDGEMT_TRAIN:-$(dirname "$EDGEMT")/edgemt-train} DEVICE=cpu
+  export SKIP_SOURCES=sotu,bible-web,devil,fortunes,jargon,spamassassin,gcide,wordnet,foldoc,python-doc,django-doc,perl-doc,postgresql-doc,linux-doc,debian-handbook,debian-docs
+  export SPM_VOCAB=1000 PRETRAIN_STEPS="6 3 3" PRETRAIN_BATCH=8 PRETRAIN_CONFIG=$W/smoke-albert.json
+  export EPOCHS=1 PRUNE_STEPS=4 PRUNE_BATCH=8 TIME_LIMIT_MIN=0 OMP_NUM_THREADS=1   # tasks run side by side
+else
+  export EDGEMT_TRAIN=${EDGEMT_TRAIN:-build-gpu/bin/edgemt-train}
+fi
 BACKBONE=$W/pretrain/l12b
 
 # name | machine | inputs | outputs
@@ -74,6 +88,23 @@ run_step() {
   esac
 }
 
+# SMOKE=1: a GLUE subset (the first 256 training and 64 dev rows of each task, headers kept) and
+# the toy model's stage-1 config, under WORK.
+smoke_setup() {
+  local d n
+  for d in SST-2 MRPC STS-B RTE CoLA; do
+    [ -f "$GLUE/$d/train.tsv" ] || { echo "make-default-model: $GLUE/$d/train.tsv missing (GLUE_DIR)" >&2; exit 1; }
+    mkdir -p "$W/glue/$d"
+    for n in train:257 dev:65; do head -n "${n#*:}" "$GLUE/$d/${n%%:*}.tsv" >"$W/glue/$d/${n%%:*}.tsv"; done
+  done
+  cat >"$PRETRAIN_CONFIG" <<JSON
+{"model_type": "albert", "vocab_size": $SPM_VOCAB, "embedding_size": 32, "hidden_size": 64,
+ "num_hidden_layers": 4, "num_hidden_groups": 1, "inner_group_num": 1, "num_attention_heads": 4,
+ "intermediate_size": 128, "hidden_act": "gelu_new", "max_position_embeddings": 512,
+ "type_vocab_size": 2, "layer_norm_eps": 1e-12}
+JSON
+}
+
 if [ "${1:-}" = --list ]; then list; exit 0; fi
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0; fi
 steps=("$@")
@@ -82,11 +113,12 @@ for s in "${steps[@]}"; do
   case $s in corpus|tokenizer|shard|pretrain|encode|teachers|prune|packs|baseline|baseline-eval|model) ;; *) run_step "$s" ;; esac
 done
 mkdir -p "$W"
+if [ "$SMOKE" = 1 ]; then smoke_setup; GLUE=$W/glue; fi
 for s in "${steps[@]}"; do
   for line in "${STEPS[@]}"; do
     IFS='|' read -r n m _ o <<<"$line"
     [ "$n" = "$s" ] || continue
-    [ "$m" = GPU ] && ! command -v nvidia-smi >/dev/null && say "$s" "runs on the GPU machine; no GPU here, trying anyway (slow on CPU)"
+    [ "$m" = GPU ] && [ "$SMOKE" != 1 ] && ! command -v nvidia-smi >/dev/null && say "$s" "runs on the GPU machine; no GPU here, trying anyway (slow on CPU)"
     say "$s" "→ $o"
     SECONDS=0
     run_step "$s"

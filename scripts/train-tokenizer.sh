@@ -15,7 +15,8 @@
 # spm_export_vocab, spm_encode) and python3.
 #
 # Environment: SPM_SENTENCES (default 1000000) caps the sentences spm_train samples (lines of the
-# corpus, shuffled with a fixed seed); SPM_COVERAGE (default 1.0, see docs/corpus.md).
+# corpus, shuffled with a fixed seed); SPM_COVERAGE (default 1.0, see docs/corpus.md); SPM_VOCAB
+# (default 30000, ALBERT's; smaller only for toy corpora such as make-default-model.sh's SMOKE=1).
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -29,7 +30,7 @@ PY=${PYTHON:-python3}
 export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ next to scripts/corpus/
 SENTENCES=${SPM_SENTENCES:-1000000}
 COVERAGE=${SPM_COVERAGE:-1.0}
-VOCAB=30000
+VOCAB=${SPM_VOCAB:-30000}
 
 for t in spm_train spm_export_vocab; do
   command -v $t >/dev/null || { echo "$0: $t not found: apt-get install sentencepiece" >&2; exit 1; }
