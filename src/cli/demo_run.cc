@@ -175,7 +175,7 @@ void print_demo_table(const json& d) {
   };
   const json* a = find_run("adapter-albert, DVFS");
   const json* b = find_run("albert-per-task, DVFS");
-  std::printf("\n%-6s %-9s %10s %8s %11s %9s   %-23s %-21s\n", "task", "metric", "this model", "uncomp.", "exit layer",
+  std::printf("\n%-6s %-9s %10s %8s %11s %9s   %-23s %s\n", "task", "metric", "this model", "uncomp.", "exit layer",
               "CPU ms", "sim µJ/sentence (a / b)", "sim ms (a / b)");
   const auto task_sim = [](const json* r, const std::string& task, const char* key, double scale) {
     if (!r || !(*r)["fits"].get<bool>() || !(*r)["by_task"].contains(task)) return std::string("-");
@@ -189,7 +189,7 @@ void print_demo_table(const json& d) {
     char unc[16] = "-", val[16] = "-";
     if (t["uncompressed"].is_number()) std::snprintf(unc, sizeof unc, "%.4f", t["uncompressed"].get<double>());
     if (t["value"].is_number()) std::snprintf(val, sizeof val, "%.4f", t["value"].get<double>());
-    std::printf("%-6s %-9s %10s %8s %5.2f of %-2d %9.2f   %-23s %-21s\n", task.c_str(), t["metric"].get<std::string>().c_str(),
+    std::printf("%-6s %-9s %10s %8s %5.2f of %-2d %9.2f   %-23s %s\n", task.c_str(), t["metric"].get<std::string>().c_str(),
                 val, unc, t["mean_exit_layer"].get<double>(), t["layers"].get<int>(), t["ms_per_sentence"].get<double>(),
                 (task_sim(a, task, "mean_energy_pj", 1e-6) + " / " + task_sim(b, task, "mean_energy_pj", 1e-6)).c_str(),
                 (task_sim(a, task, "mean_latency_ns", 1e-6) + " / " + task_sim(b, task, "mean_latency_ns", 1e-6)).c_str());
