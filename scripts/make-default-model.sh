@@ -50,6 +50,9 @@ STEPS=(
   "model|cpu|$W/pruned, $W/packs, $W/eval-a, \$GLUE_DIR|$OUT (AF8 + bitmask, sweeps.json, results.json)"
 )
 
+ALL_STEPS=()   # the step names, in order, from the table above
+for line in "${STEPS[@]}"; do ALL_STEPS+=("${line%%|*}"); done
+
 list() {
   printf '%-14s %-4s %-60s %s\n' step on inputs outputs
   for s in "${STEPS[@]}"; do IFS='|' read -r n m i o <<<"$s"; printf '%-14s %-4s %-60s %s\n' "$n" "$m" "$i" "$o"; done
@@ -86,7 +89,7 @@ run_step() {
     model) need "$W/pruned/config.json" "$W/packs"
       A_EVAL=$([ -d "$W/eval-a" ] && echo "$W/eval-a") TOKENIZER_FROM=$W/tokenizer GLUE_DIR=$GLUE \
         scripts/make-glue-model.sh "$W/pruned" "$W/packs" "$OUT" ;;
-    *) echo "make-default-model: unknown step '$1' (steps: corpus tokenizer shard pretrain encode teachers prune packs baseline baseline-eval model)" >&2; exit 2 ;;
+    *) echo "make-default-model: unknown step '$1' (steps: ${ALL_STEPS[*]})" >&2; exit 2 ;;
   esac
 }
 
@@ -110,9 +113,9 @@ JSON
 if [ "${1:-}" = --list ]; then list; exit 0; fi
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0; fi
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(corpus tokenizer shard pretrain encode teachers prune packs baseline baseline-eval model)
+[ ${#steps[@]} -gt 0 ] || steps=("${ALL_STEPS[@]}")
 for s in "${steps[@]}"; do
-  case $s in corpus|tokenizer|shard|pretrain|encode|teachers|prune|packs|baseline|baseline-eval|model) ;; *) run_step "$s" ;; esac
+  [[ " ${ALL_STEPS[*]} " == *" $s "* ]] || run_step "$s"   # an unknown name: run_step's error
 done
 mkdir -p "$W"
 if [ "$SMOKE" = 1 ]; then smoke_setup; GLUE=$W/glue; fi

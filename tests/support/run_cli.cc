@@ -11,15 +11,11 @@
 
 namespace edgemt::testing {
 
-namespace {
-
-std::string quote(const std::string& s) {
+std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
-
-}  // namespace
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -31,12 +27,12 @@ Result run(const std::vector<std::string>& args) {
   std::string name = "cli_run";
   name += std::to_string(n++);
   const std::filesystem::path dir = temp_dir(name);
-  std::string cmd = quote(cli_path().string());
+  std::string cmd = shell_quote(cli_path().string());
   for (const auto& a : args) {
     cmd += ' ';
-    cmd += quote(a);
+    cmd += shell_quote(a);
   }
-  cmd += " >" + quote((dir / "out").string()) + " 2>" + quote((dir / "err").string()) + " </dev/null";
+  cmd += " >" + shell_quote((dir / "out").string()) + " 2>" + shell_quote((dir / "err").string()) + " </dev/null";
   const int rc = std::system(cmd.c_str());
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir / "out"), slurp(dir / "err")};
 }

@@ -13,6 +13,8 @@ struct Result {
 };
 
 Result run(const std::vector<std::string>& args);
+// s as one single-quoted shell word.
+std::string shell_quote(const std::string& s);
 std::string slurp(const std::filesystem::path& p);
 
 }  // namespace edgemt::testing

@@ -24,11 +24,13 @@ TEST(DefaultModelScript, SmokeRunMakesAModelTheEngineServes) {
   EDGEMT_REQUIRE_SHARED();
   const fs::path work = testing::temp_dir("default-model-smoke");
   const fs::path log = work / "log.txt";
-  const std::string cmd = "cd '" + testing::source_dir().string() + "' && SMOKE=1 WORK='" + (work / "w").string() +
-                          "' EDGEMT='" + testing::cli_path().string() + "' EDGEMT_TRAIN='" EDGEMT_TRAIN_PATH +
-                          "' GLUE_DIR='" + (testing::shared_dir() / "glue").string() + "' CORPUS_DIR='" +
-                          (testing::shared_dir() / "corpus").string() + "' bash scripts/make-default-model.sh >'" +
-                          log.string() + "' 2>&1 </dev/null";
+  using testing::shell_quote;
+  const std::string cmd = "cd " + shell_quote(testing::source_dir().string()) + " && SMOKE=1 WORK=" +
+                          shell_quote((work / "w").string()) + " EDGEMT=" + shell_quote(testing::cli_path().string()) +
+                          " EDGEMT_TRAIN=" + shell_quote(EDGEMT_TRAIN_PATH) +
+                          " GLUE_DIR=" + shell_quote((testing::shared_dir() / "glue").string()) +
+                          " CORPUS_DIR=" + shell_quote((testing::shared_dir() / "corpus").string()) +
+                          " bash scripts/make-default-model.sh >" + shell_quote(log.string()) + " 2>&1 </dev/null";
   const int rc = std::system(cmd.c_str());
   const std::string out = testing::slurp(log);
   ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << out.substr(out.size() > 4000 ? out.size() - 4000 : 0);
