@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "kernels/packed_gemm.h"
+
 #ifdef EDGEMT_HAVE_OPENBLAS
 #include <cblas.h>
 #endif
@@ -23,6 +25,17 @@ void BM_OneDnnSgemm(benchmark::State& state) {
   std::vector<float> x(static_cast<size_t>(T) * K, 0.5f), w(static_cast<size_t>(N) * K, 0.25f), y(static_cast<size_t>(T) * N);
   for (auto _ : state) {
     dnnl_sgemm('N', 'T', T, N, K, 1.0f, x.data(), K, w.data(), K, 0.0f, y.data(), N);
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_flops(state);
+}
+
+void BM_PackedF32(benchmark::State& state) {  // the engine's own kernel, weights packed once
+  const int T = static_cast<int>(state.range(0)), K = static_cast<int>(state.range(1)), N = static_cast<int>(state.range(2));
+  std::vector<float> x(static_cast<size_t>(T) * K, 0.5f), w(static_cast<size_t>(N) * K, 0.25f), y(static_cast<size_t>(T) * N);
+  const edgemt::ops::PackedF32Weights pw(w.data(), N, K);
+  for (auto _ : state) {
+    edgemt::ops::packed_linear(x.data(), T, K, pw, nullptr, y.data(), N);
     benchmark::DoNotOptimize(y.data());
   }
   set_flops(state);
@@ -52,6 +65,7 @@ void albert_shapes(benchmark::internal::Benchmark* b) {
 }  // namespace
 
 BENCHMARK(BM_OneDnnSgemm)->Apply(albert_shapes)->UseRealTime();
+BENCHMARK(BM_PackedF32)->Apply(albert_shapes)->UseRealTime();
 #ifdef EDGEMT_HAVE_OPENBLAS
 BENCHMARK(BM_OpenBlasSgemm)->Apply(albert_shapes)->UseRealTime();
 #endif

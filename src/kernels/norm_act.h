@@ -2,6 +2,7 @@
 #pragma once
 
 #include "formats/config.h"
+#include "kernels/isa.h"
 
 namespace edgemt::ops {
 
@@ -9,8 +10,10 @@ namespace edgemt::ops {
 void layer_norm(const float* x, const float* residual, int M, int N, const float* gamma, const float* beta,
                 float eps, float* y);
 
-// In place over n values.
+// In place over n values, on active_isa()'s path.
 void activate(Activation act, float* x, long n);
+// The same on a given path (tests, benchmarks); `isa` must be supported.
+void activate(Isa isa, Activation act, float* x, long n);
 
 // In place over each of M rows of N values; a row of all -inf stays all zero.
 void softmax_rows(float* x, int M, int N, int ld);

@@ -1,6 +1,8 @@
-// Packed fp32 GEMM, GotoBLAS order with the prepacked weights as B: per K block of kc, each thread
-// runs a register-blocked MR×16 micro-kernel over every row of x against its panels' [kc, 16]
-// blocks, read in place (contiguous, 16 KB: L1). Paths: portable C++ (4×16), AVX2+FMA (6×16).
+// Packed fp32 GEMM with the prepacked weights as B. Each thread takes a range of panels and walks
+// its weights front to back, once (they stream from L3 or memory: ALBERT-base's layer is 28 MB of
+// fp32): per span of K whose x block stays in L2, per panel, per K block of kc, a register-blocked
+// MR×16 micro-kernel runs over every row of x against the panel's [kc, 16] block (16 KB: L1), the
+// first row block prefetching the block that follows. Paths: portable C++ (4×16), AVX2+FMA (6×16).
 #include "kernels/packed_gemm.h"
 
 #include <omp.h>
@@ -29,11 +31,13 @@ namespace {
 
 constexpr int kMc = 256;                 // rows of x per block: [256, kc] of x stays in L2
 constexpr int kKc = 256;                 // K block: a panel's [256, 16] block is 16 KB (L1)
-constexpr long kParallelMacs = 1 << 17;  // below this a fork/join costs more than it saves
+constexpr long kParallelMacs = 1 << 17;
+constexpr long kL2Bytes = 256 << 10;     // the part of L2 (512 KB on Zen 3) an x block may take  // below this a fork/join costs more than it saves
 
-// c [rows, nc] (row stride ldc) = (k0 == 0 ? init : c) + a [rows, kc] · bp [kc, 16].
+// c [rows, nc] (row stride ldc) = (k0 == 0 ? init : c) + a [rows, kc] · bp [kc, 16]; when `next` is set,
+// also prefetches the [kc, 16] block there (one 64-byte line per k) into L1.
 using MicroFn = void (*)(int kc, const float* a, int lda, const float* bp, const float* init, float* c, int ldc,
-                         int nc);
+                         int nc, const float* next);
 
 struct Kernel {
   int mr;
@@ -41,7 +45,8 @@ struct Kernel {
 };
 
 template <int MR>
-void micro_generic(int kc, const float* a, int lda, const float* bp, const float* init, float* c, int ldc, int nc) {
+void micro_generic(int kc, const float* a, int lda, const float* bp, const float* init, float* c, int ldc, int nc,
+                   const float* /*next*/) {
   constexpr int NR = kF32Panel;
   float acc[MR][NR];
 #pragma GCC unroll 8
@@ -68,7 +73,7 @@ EDGEMT_TARGET_AVX2 inline __m256i lanes_below(int n) {  // lane i set when i < n
 
 template <int MR>
 EDGEMT_TARGET_AVX2 void micro_avx2(int kc, const float* a, int lda, const float* bp, const float* init, float* c,
-                                   int ldc, int nc) {
+                                   int ldc, int nc, const float* next) {
   __m256 c0[MR], c1[MR];
   const __m256i m0 = lanes_below(nc), m1 = lanes_below(nc - 8);
 #pragma GCC unroll 8
@@ -87,6 +92,7 @@ EDGEMT_TARGET_AVX2 void micro_avx2(int kc, const float* a, int lda, const float*
   }
   for (int k = 0; k < kc; ++k) {
     const __m256 b0 = _mm256_loadu_ps(bp + k * 16), b1 = _mm256_loadu_ps(bp + k * 16 + 8);
+    if (next) _mm_prefetch(reinterpret_cast<const char*>(next + k * 16), _MM_HINT_T0);
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
       const __m256 ar = _mm256_broadcast_ss(a + static_cast<long>(r) * lda + k);
@@ -134,21 +140,37 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
   if (b) std::copy(b, b + N, init.begin());
 #pragma omp parallel if (static_cast <long>(M) * N * K >= kParallelMacs)
   {
+    // Each thread owns a range of panels (every output computed by one thread, in one K order) and
+    // walks its weights front to back. (Handing out chunks of panels dynamically measured slower.)
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
     const int j0 = static_cast<int>(static_cast<long>(panels) * t / nt);
     const int j1 = static_cast<int>(static_cast<long>(panels) * (t + 1) / nt);
+    const float* end = w.panels.data() + static_cast<size_t>(j1) * K * kF32Panel;  // past this thread's panels
     for (int i0 = 0; i0 < M; i0 += kMc) {
       const int i1 = std::min(M, i0 + kMc);
-      for (int k0 = 0; k0 < K; k0 += kKc) {
-        const int kc = std::min(kKc, K - k0);
+      // Row blocks as even as possible (≤ mr rows each): a 1- or 2-row block runs at a fraction of the
+      // FMA rate (too few independent accumulators).
+      const int blocks = (i1 - i0 + kern.mr - 1) / kern.mr;
+      // K in spans whose x block [i1 - i0, span] stays in L2 while every panel walks it.
+      const int span = std::max(kKc, static_cast<int>(kL2Bytes / (sizeof(float) * (i1 - i0))) / kKc * kKc);
+      for (int s0 = 0; s0 < K; s0 += span) {
+        const int s1 = std::min(K, s0 + span);
         for (int j = j0; j < j1; ++j) {
-          const float* bp = w.panels.data() + (static_cast<size_t>(j) * K + k0) * kF32Panel;  // [kc, 16]
           const int nc = std::min(kF32Panel, N - j * kF32Panel);
-          const float* init_j = k0 == 0 ? init.data() + static_cast<size_t>(j) * kF32Panel : nullptr;
-          for (int i = i0; i < i1; i += kern.mr) {
-            const int rows = std::min(kern.mr, i1 - i);
-            kern.micro[static_cast<size_t>(rows)](kc, x + static_cast<long>(i) * ldx + k0, ldx, bp, init_j,
-                                                  y + static_cast<long>(i) * ldy + j * kF32Panel, ldy, nc);
+          for (int k0 = s0; k0 < s1; k0 += kKc) {
+            const int kc = std::min(kKc, s1 - k0);
+            const float* bp = w.panels.data() + (static_cast<size_t>(j) * K + k0) * kF32Panel;  // [kc, 16]
+            const float* init_j = k0 == 0 ? init.data() + static_cast<size_t>(j) * kF32Panel : nullptr;
+            // The weights stream from L3 or memory: the first row block pulls the block that follows in
+            // memory (this panel's next K block, or the next panel's first) into L1 while it computes.
+            const float* next = bp + static_cast<size_t>(kc) * kF32Panel;
+            if (next >= end) next = nullptr;
+            for (int r = 0; r < blocks; ++r) {
+              const int i = i0 + (i1 - i0) * r / blocks, rows = i0 + (i1 - i0) * (r + 1) / blocks - i;
+              kern.micro[static_cast<size_t>(rows)](kc, x + static_cast<long>(i) * ldx + k0, ldx, bp, init_j,
+                                                    y + static_cast<long>(i) * ldy + j * kF32Panel, ldy, nc,
+                                                    r == 0 ? next : nullptr);
+            }
           }
         }
       }

@@ -59,12 +59,6 @@ void linear(const LinearW& l, const float* x, int N, float* y) {
   }
 }
 
-LinearW prepare_linear(const float* w, const float* b, int out, int in) {
-  // fp32: oneDNN's sgemm on the weights as they are (measured faster on this AVX2 machine than the
-  // packed kernel: bench/results/four-way-20261130T050919Z-*.json).
-  return {w, b, out, in, nullptr};
-}
-
 LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& prefixes, int out, int in,
                     std::vector<std::unique_ptr<float[]>>& owned, std::set<std::string>& used) {
   EDGEMT_CHECK(!prefixes.empty());
@@ -78,30 +72,27 @@ LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& pr
     any_af8 = any_af8 || v.has_value();
     views.push_back(std::move(v));
   }
+  // All fp32: one packed [total, in] matrix, one GEMM (q, k and v stacked). Any AF8: a part per
+  // prefix, AF8 ones as AF8 (no fp32 copy), fp32 ones packed. Widened copies are dropped once packed.
   auto parts = std::make_shared<std::vector<LinearPart>>();
-  // All fp32: one [total, in] matrix for oneDNN's sgemm (stacked when there are several prefixes).
-  // Any AF8: prepared parts only, no fp32 copy (fp32 parts beside AF8 ones are packed).
-  const float* w = nullptr;
-  float* stacked = nullptr;
-  if (!any_af8 && prefixes.size() > 1) {
-    owned.push_back(std::make_unique<float[]>(static_cast<size_t>(total) * in));
-    stacked = owned.back().get();
-    w = stacked;
-  }
+  std::vector<float> stacked;  // [total, in] while loading, all fp32 with several prefixes
+  if (!any_af8 && prefixes.size() > 1) stacked.resize(static_cast<size_t>(total) * in);
   for (size_t i = 0; i < prefixes.size(); ++i) {
     const std::string name = prefixes[i] + ".weight";
     const int row0 = out * static_cast<int>(i);
     if (views[i]) {
       parts->push_back(af8_part(*views[i], row0, out, in, f.path().string() + ": tensor '" + name + "'"));
     } else {
+      const size_t owned_before = owned.size();
       const float* wi = f32_tensor(f, name, shape, owned);
       if (any_af8) parts->push_back({row0, ops::PackedF32Weights(wi, out, in)});
-      else if (stacked) std::copy(wi, wi + static_cast<size_t>(out) * in, stacked + static_cast<size_t>(row0) * in);
-      else w = wi;
+      else if (!stacked.empty()) std::copy(wi, wi + static_cast<size_t>(out) * in, stacked.begin() + static_cast<long>(row0) * in);
+      else parts->push_back({0, ops::PackedF32Weights(wi, out, in)});
+      owned.resize(owned_before);  // a widened copy, if f32_tensor made one
     }
     for (const auto& n : storage_tensors(f, name)) used.insert(n);  // a bitmask tensor is stored as two
   }
-  if (!any_af8) parts.reset();  // all fp32: oneDNN sgemm on LinearW::w (see prepare_linear)
+  if (!stacked.empty()) parts->push_back({0, ops::PackedF32Weights(stacked.data(), total, in)});
   const float* b = nullptr;
   if (prefixes.size() == 1) {
     b = f32_tensor(f, prefixes[0] + ".bias", {out}, owned);
@@ -116,7 +107,7 @@ LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& pr
   }
   for (const auto& p : prefixes)
     for (const auto& n : storage_tensors(f, p + ".bias")) used.insert(n);
-  return {w, b, total, in, std::move(parts)};
+  return {nullptr, b, total, in, std::move(parts)};
 }
 
 namespace {

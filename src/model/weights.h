@@ -29,9 +29,10 @@ struct LinearPart {
 
 // A linear layer y = x·Wᵀ + b ready to run. W [out, in] is prepared as one part, or several stacked
 // along out (query | key | value of a compressed model: each AF8 tensor keeps its own exponent bias).
-// Copies share the prepared weights. Without parts, `w` holds the fp32 values and linear() runs them
-// through ops::linear (oneDNN sgemm); with parts (a compressed layer) `w` is null: the model keeps no
-// fp32 copy of compressed weights.
+// Copies share the prepared weights. load_linear always prepares parts and leaves `w` null: fp32
+// weights are packed once for ops::packed_linear (no per-call repacking, as a BLAS sgemm does), and
+// the model keeps no fp32 copy of compressed ones. A LinearW built by hand with `w` and no parts runs
+// through ops::linear (oneDNN sgemm).
 struct LinearW {
   const float* w = nullptr;  // [out, in], or nullptr when `parts` is set
   const float* b = nullptr;  // [out]
@@ -49,13 +50,10 @@ long count_nonzeros(const LinearW& l, int row0, int rows);
 double nonzero_fraction(const LinearW& l, int row0, int rows);
 double nonzero_fraction(const LinearW& l);
 
-// fp32 w [out, in] packed for ops::packed_linear (copied: w may be released); b is kept by pointer.
-LinearW prepare_linear(const float* w, const float* b, int out, int in);
-
 // `<prefix>.weight` [out, in] and `<prefix>.bias` [out] of each prefix, stacked along out, from f:
 // a compressed AF8 weight stays compressed (bitmask with more than kDenseAbove non-zeros runs as
-// dense AF8, faster there), anything else is widened to fp32 and packed. Owned bytes (the stacked
-// bias, widened copies) go to `owned`; the file's tensors read go to `used`. Throws edgemt::Error
+// dense AF8, faster there), anything else is widened to fp32 and packed (the widened copy is not
+// kept). Owned bytes (the stacked bias) go to `owned`; the file's tensors read go to `used`. Throws edgemt::Error
 // naming the file and tensor.
 LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& prefixes, int out, int in,
                     std::vector<std::unique_ptr<float[]>>& owned, std::set<std::string>& used);

@@ -64,13 +64,19 @@ TEST(Kernels, LayerNormWithResidualMatchesReference) {
 }
 
 TEST(Kernels, ActivationsMatchReference) {
-  const auto x = random_floats(1001, 9, 4.0f);
-  for (Activation a : {Activation::Gelu, Activation::GeluNew, Activation::Relu, Activation::Silu}) {
-    std::vector<float> fast = x, ref(x.size());
-    ops::activate(a, fast.data(), static_cast<long>(fast.size()));
-    for (size_t i = 0; i < x.size(); ++i) ref[i] = ref::activate(a, x[i]);
-    SCOPED_TRACE(activation_name(a));
-    expect_close(fast, ref, 1e-6f);
+  // 1001: a vector tail; 70001: split across threads in 16-float pieces, with a tail.
+  for (size_t n : {size_t{1001}, size_t{70001}}) {
+    const auto x = random_floats(n, 9, 4.0f);
+    for (ops::Isa isa : {ops::Isa::kGeneric, ops::Isa::kAvx2, ops::Isa::kAvx512}) {
+      if (!ops::isa_supported(isa)) continue;
+      for (Activation a : {Activation::Gelu, Activation::GeluNew, Activation::Relu, Activation::Silu}) {
+        std::vector<float> fast = x, ref(x.size());
+        ops::activate(isa, a, fast.data(), static_cast<long>(fast.size()));
+        for (size_t i = 0; i < x.size(); ++i) ref[i] = ref::activate(a, x[i]);
+        SCOPED_TRACE(::testing::Message() << activation_name(a) << " " << ops::isa_name(isa) << " n=" << n);
+        expect_close(fast, ref, 1e-6f);
+      }
+    }
   }
   // Known values: gelu(1) = 0.8413447, gelu_new(1) = 0.8411920, silu(1) = 0.7310586.
   EXPECT_NEAR(ref::activate(Activation::Gelu, 1.0f), 0.8413447f, 1e-6f);

@@ -65,6 +65,8 @@ TEST(PackedGemm, EdgeCases) {
   const std::vector<Case> cases = {
       {1, 1, 1},           {1, 768, 16},        {7, 5, 17},           {6, 256, 16},        {13, 257, 33},
       {64, 300, 48, false}, {5, 513, 31, true, 3, 5}, {300, 40, 20},   {2, 0, 3},          {33, 1100, 70, true, 1, 2},
+      // K in several L2 spans (768 + 768 + 464 at 70 rows; 256 at 260 rows, two row blocks)
+      {70, 2000, 40},      {260, 600, 20, true, 1, 1},
   };
   for (Isa isa : supported_isas())
     for (const auto& c : cases) check(c, isa, 7);

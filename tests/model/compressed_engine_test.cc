@@ -97,7 +97,10 @@ TEST(CompressedEngine, RunsCompressedWeightsInTheirKernels) {
 
   const Engine d(models().decoded);
   const LayerW& ld = d.model().weights().groups.at(0).at(0);
-  EXPECT_FALSE(ld.qkv.parts) << "fp32: q, k, v stacked in LinearW::w for oneDNN's sgemm";
+  ASSERT_TRUE(ld.qkv.parts);  // fp32: q, k, v stacked and packed once, one GEMM
+  ASSERT_EQ(ld.qkv.parts->size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<ops::PackedF32Weights>(ld.qkv.parts->at(0).w));
+  EXPECT_EQ(ld.qkv.w, nullptr);
   EXPECT_EQ(ld.qkv.out, 3 * w.proj.out);
 }
 
@@ -110,7 +113,8 @@ TEST(CompressedEngine, NonzeroCountsFromPartsMatchTheDecodedWeights) {
     SCOPED_TRACE(what);
     ASSERT_TRUE(a.parts);
     EXPECT_EQ(a.w, nullptr);
-    ASSERT_FALSE(b.parts);
+    ASSERT_TRUE(b.parts);  // fp32: counted from the packed panels
+    ASSERT_TRUE(std::holds_alternative<ops::PackedF32Weights>(b.parts->at(0).w));
     const int rows = a.out / blocks;
     for (int k = 0; k < blocks; ++k) {
       const long n = count_nonzeros(b, k * rows, rows);
