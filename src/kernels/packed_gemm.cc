@@ -17,11 +17,20 @@
 
 namespace edgemt::ops {
 
-PackedF32Weights::PackedF32Weights(const float* w, int rows_, int cols_) : rows(rows_), cols(cols_) {
+PackedF32Weights::PackedF32Weights(int rows_, int cols_) : rows(rows_), cols(cols_) {
   EDGEMT_CHECK(rows >= 0 && cols >= 0);
   panels.assign(static_cast<size_t>(num_panels()) * kF32Panel * static_cast<size_t>(cols), 0.0f);
-  for (int n = 0; n < rows; ++n) {
-    const float* src = w + static_cast<size_t>(n) * cols;  // [K]
+}
+
+PackedF32Weights::PackedF32Weights(const float* w, int rows_, int cols_) : PackedF32Weights(rows_, cols_) {
+  pack_rows(0, w, rows);
+}
+
+void PackedF32Weights::pack_rows(int row0, const float* w, int n_rows) {
+  EDGEMT_CHECK(row0 >= 0 && n_rows >= 0 && row0 + n_rows <= rows);
+  for (int r = 0; r < n_rows; ++r) {
+    const int n = row0 + r;
+    const float* src = w + static_cast<size_t>(r) * cols;  // [K]
     float* dst = panels.data() + static_cast<size_t>(n / kF32Panel) * cols * kF32Panel + n % kF32Panel;
     for (int k = 0; k < cols; ++k) dst[static_cast<size_t>(k) * kF32Panel] = src[k];
   }

@@ -15,6 +15,10 @@ inline constexpr int kF32Panel = 16;  // output features per weight panel
 // [ceil(N/16), K, 16], features past N zero. Holds ceil(N/16)·16·K floats; the source can be released.
 struct PackedF32Weights {
   PackedF32Weights(const float* w, int rows, int cols);
+  PackedF32Weights(int rows, int cols);  // all zero, filled by pack_rows
+
+  // Rows [row0, row0 + n) from w [n, cols] (copied: w may be released).
+  void pack_rows(int row0, const float* w, int n);
 
   int rows;                   // N
   int cols;                   // K

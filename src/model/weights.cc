@@ -75,8 +75,7 @@ LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& pr
   // All fp32: one packed [total, in] matrix, one GEMM (q, k and v stacked). Any AF8: a part per
   // prefix, AF8 ones as AF8 (no fp32 copy), fp32 ones packed. Widened copies are dropped once packed.
   auto parts = std::make_shared<std::vector<LinearPart>>();
-  std::vector<float> stacked;  // [total, in] while loading, all fp32 with several prefixes
-  if (!any_af8 && prefixes.size() > 1) stacked.resize(static_cast<size_t>(total) * in);
+  if (!any_af8) parts->push_back({0, ops::PackedF32Weights(total, in)});
   for (size_t i = 0; i < prefixes.size(); ++i) {
     const std::string name = prefixes[i] + ".weight";
     const int row0 = out * static_cast<int>(i);
@@ -86,13 +85,11 @@ LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& pr
       const size_t owned_before = owned.size();
       const float* wi = f32_tensor(f, name, shape, owned);
       if (any_af8) parts->push_back({row0, ops::PackedF32Weights(wi, out, in)});
-      else if (!stacked.empty()) std::copy(wi, wi + static_cast<size_t>(out) * in, stacked.begin() + static_cast<long>(row0) * in);
-      else parts->push_back({0, ops::PackedF32Weights(wi, out, in)});
+      else std::get<ops::PackedF32Weights>(parts->front().w).pack_rows(row0, wi, out);
       owned.resize(owned_before);  // a widened copy, if f32_tensor made one
     }
     for (const auto& n : storage_tensors(f, name)) used.insert(n);  // a bitmask tensor is stored as two
   }
-  if (!stacked.empty()) parts->push_back({0, ops::PackedF32Weights(stacked.data(), total, in)});
   const float* b = nullptr;
   if (prefixes.size() == 1) {
     b = f32_tensor(f, prefixes[0] + ".bias", {out}, owned);

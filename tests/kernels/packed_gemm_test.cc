@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/error.h"
 #include "kernels/packed_gemm.h"
 #include "kernels/ref/af8_reference.h"
 
@@ -80,6 +81,20 @@ TEST(PackedGemm, RandomShapes) {
                    rng() % 2 == 0, static_cast<int>(rng() % 3), static_cast<int>(rng() % 3)};
       check(c, isa, 100 + t);
     }
+}
+
+TEST(PackedGemm, PackingRowBlocksEqualsPackingTheWholeMatrix) {  // q, k and v stacked at load
+  const int N = 37, K = 19;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> w(static_cast<size_t>(N) * K);
+  for (auto& v : w) v = u(rng);
+  const ops::PackedF32Weights whole(w.data(), N, K);
+  ops::PackedF32Weights blocks(N, K);
+  blocks.pack_rows(20, w.data() + 20 * K, 17);  // out of order, across a panel boundary
+  blocks.pack_rows(0, w.data(), 20);
+  EXPECT_EQ(blocks.panels, whole.panels);
+  EXPECT_THROW(blocks.pack_rows(30, w.data(), 8), InternalError);  // past the last row
 }
 
 TEST(PackedGemm, SameResultForAnyThreadCount) {
