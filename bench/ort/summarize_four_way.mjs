@@ -125,7 +125,8 @@ md.push(`- logits vs HF (check.json, max rel err): edgemt fp32 ${e(result.check_
   `ORT int8 ${e(result.check_max_rel_err_vs_hf.ort_int8)}`);
 for (const c of ceilings) {
   md.push(`- fp32 GEMM ceiling (${c.n}³, ${c.threads} threads): oneDNN sgemm ${c.sgemm_gflops.toFixed(0)} GFLOP/s, ` +
-    `edgemt packed ${c.packed_gflops.toFixed(0)} GFLOP/s`);
+    `edgemt packed ${c.packed_gflops.toFixed(0)} GFLOP/s` +
+    (c.fma_peak_gflops ? `; FMA peak (registers only) ${c.fma_peak_gflops.toFixed(0)} GFLOP/s` : ''));
 }
 md.push(`- raw: \`${name}\``);
 md.push('');

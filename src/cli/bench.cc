@@ -14,6 +14,7 @@
 #include "edgemt/engine.h"
 #include "formats/model_dir.h"
 #include "kernels/linear.h"
+#include "kernels/fma_peak.h"
 #include "kernels/packed_gemm.h"
 #include "model/albert.h"
 #include "runtime/early_exit.h"
@@ -63,7 +64,8 @@ double check_logits(const AlbertModel& model, const std::string& path) {
 }
 
 // The machine's fp32 GEMM ceiling, GFLOP/s of the best of `reps` square products of size n on the
-// current OpenMP threads: oneDNN's sgemm and the engine's packed kernel (bench/README.md).
+// current OpenMP threads: oneDNN's sgemm and the engine's packed kernel; and the FMA peak they are a
+// share of (bench/README.md).
 nlohmann::json gemm_ceiling(int n, int reps) {
   std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
   const ops::PackedF32Weights pb(b.data(), n, n);
@@ -78,7 +80,8 @@ nlohmann::json gemm_ceiling(int n, int reps) {
   };
   return {{"n", n},
           {"sgemm_gflops", best_gflops([&] { ops::gemm(true, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n); })},
-          {"packed_gflops", best_gflops([&] { ops::packed_linear(a.data(), n, n, pb, nullptr, c.data(), n); })}};
+          {"packed_gflops", best_gflops([&] { ops::packed_linear(a.data(), n, n, pb, nullptr, c.data(), n); })},
+          {"fma_peak_gflops", ops::fma_peak_gflops(ops::active_isa(), 20'000'000, reps)}};
 }
 
 }  // namespace
@@ -103,7 +106,7 @@ void add_bench(CLI::App& app, Run& run) {
   sub->add_option("--check", o->check, "check.json: reproduce its logits (relative error ≤ --check-tol) before timing");
   sub->add_option("--check-tol", o->check_tol, "Largest relative error --check accepts (lossy models: recorded, not enforced, with a large value)")
       ->check(CLI::PositiveNumber);
-  sub->add_flag("--ceiling", o->ceiling, "Also time the fp32 GEMM ceiling (2048³: oneDNN sgemm and the packed kernel)");
+  sub->add_flag("--ceiling", o->ceiling, "Also time the fp32 GEMM ceiling (2048³: oneDNN sgemm and the packed kernel) and the FMA peak");
   sub->add_flag("--json", o->json, "Print one JSON object");
   sub->add_option("--task", o->task, "Time this task pack (adapters, off-ramps, head) instead of the bare backbone");
   sub->add_option("--exit-threshold", o->exit_threshold, "Early-exit threshold in nats for --task (0: all layers)")
