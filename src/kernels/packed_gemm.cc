@@ -38,10 +38,10 @@ void PackedF32Weights::pack_rows(int row0, const float* w, int n_rows) {
 
 namespace {
 
-constexpr int kMc = 256;                 // rows of x per block: [256, kc] of x stays in L2
+constexpr int kMc = 256;                 // rows of x per block
 constexpr int kKc = 256;                 // K block: a panel's [256, 16] block is 16 KB (L1)
-constexpr long kParallelMacs = 1 << 17;
-constexpr long kL2Bytes = 256 << 10;     // the part of L2 (512 KB on Zen 3) an x block may take  // below this a fork/join costs more than it saves
+constexpr long kParallelMacs = 1 << 17;  // below this a fork/join costs more than it saves
+constexpr long kL2Bytes = 256 << 10;     // the part of L2 (512 KB on Zen 3) an x block may take
 
 // c [rows, nc] (row stride ldc) = (k0 == 0 ? init : c) + a [rows, kc] · bp [kc, 16]; when `next` is set,
 // also prefetches the [kc, 16] block there (one 64-byte line per k) into L1.
