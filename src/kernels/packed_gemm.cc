@@ -1,8 +1,9 @@
-// Packed fp32 GEMM with the prepacked weights as B. Each thread takes a range of panels and walks
-// its weights front to back, once (they stream from L3 or memory: ALBERT-base's layer is 28 MB of
-// fp32): per span of K whose x block stays in L2, per panel, per K block of kc, a register-blocked
-// MR×16 micro-kernel runs over every row of x against the panel's [kc, 16] block (16 KB: L1), the
-// first row block prefetching the block that follows. Paths: portable C++ (4×16), AVX2+FMA (6×16).
+// Packed fp32 GEMM with the prepacked weights as B. Each thread takes a range of panels and reads
+// their weights once per block of up to 256 rows, in long runs (they stream from L3 or memory:
+// ALBERT-base's layer is 28 MB of fp32): per span of K whose x block stays in L2, per panel, per K
+// block of kc, a register-blocked MR×16 micro-kernel runs over every row of x against the panel's
+// [kc, 16] block (16 KB: L1), the first row block prefetching the thread's next block. Paths:
+// portable C++ (4×16), AVX2+FMA (6×16).
 #include "kernels/packed_gemm.h"
 
 #include <omp.h>
@@ -154,7 +155,6 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
     const int j0 = static_cast<int>(static_cast<long>(panels) * t / nt);
     const int j1 = static_cast<int>(static_cast<long>(panels) * (t + 1) / nt);
-    const float* end = w.panels.data() + static_cast<size_t>(j1) * K * kF32Panel;  // past this thread's panels
     for (int i0 = 0; i0 < M; i0 += kMc) {
       const int i1 = std::min(M, i0 + kMc);
       // Row blocks as even as possible (≤ mr rows each): a 1- or 2-row block runs at a fraction of the
@@ -170,10 +170,11 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
             const int kc = std::min(kKc, s1 - k0);
             const float* bp = w.panels.data() + (static_cast<size_t>(j) * K + k0) * kF32Panel;  // [kc, 16]
             const float* init_j = k0 == 0 ? init.data() + static_cast<size_t>(j) * kF32Panel : nullptr;
-            // The weights stream from L3 or memory: the first row block pulls the block that follows in
-            // memory (this panel's next K block, or the next panel's first) into L1 while it computes.
-            const float* next = bp + static_cast<size_t>(kc) * kF32Panel;
-            if (next >= end) next = nullptr;
+            // The weights stream from L3 or memory: the first row block pulls the block this thread
+            // runs next (this panel's next K block in the span, or the next panel's first) into L1.
+            const float* next = k0 + kc < s1 ? bp + static_cast<size_t>(kc) * kF32Panel
+                                : j + 1 < j1  ? w.panels.data() + (static_cast<size_t>(j + 1) * K + s0) * kF32Panel
+                                              : nullptr;
             for (int r = 0; r < blocks; ++r) {
               const int i = i0 + (i1 - i0) * r / blocks, rows = i0 + (i1 - i0) * (r + 1) / blocks - i;
               kern.micro[static_cast<size_t>(rows)](kc, x + static_cast<long>(i) * ldx + k0, ldx, bp, init_j,
