@@ -81,10 +81,21 @@ const uint64_t* group_mask(const Af8BitmaskWeights& w, int g) {  // [words, 16]
   return w.mask.data() + static_cast<size_t>(g) * w.words * kAf8RowGroup;
 }
 
+// Piece j of a slab ← xᵀ of rows [m0, m0 + width) of x (zero past M), columns [64j, 64j + 64) ∩ [0, K),
+// and its zero row.
+using FillFn = void (*)(const float* x, int M, int K, int ldx, int m0, int width, int j, float* piece);
+
+// y [valid, rows] (row stride ldy) = tileᵀ + (add_y ? y : bias, or 0 when bias is null); tile is
+// [16, width]: the kernel's output features by rows of the slab.
+using StoreFn = void (*)(const float* tile, int width, int valid, int rows, const float* bias, bool add_y, float* y,
+                         int ldy);
+
 struct SparseKernel {
   int vl;                                      // floats per vector; slabs are multiples of it
   int max_vectors;                             // per slab
   std::array<GroupFn, kMaxVectors + 1> group;  // by vectors per slab
+  FillFn fill;                                 // the transposes in and out: a tenth of the
+  StoreFn store;                               // kernel's time when done element by element
 };
 
 template <int V>
@@ -111,10 +122,98 @@ const uint8_t* group_generic(const Af8BitmaskWeights& w, int group, int j0, int 
   return code;
 }
 
+void fill_generic(const float* x, int M, int K, int ldx, int m0, int width, int j, float* piece) {
+  const int k0 = 64 * j, k1 = std::min(K, k0 + 64);
+  for (int i = 0; i < width; ++i) {
+    const float* src = m0 + i < M ? x + static_cast<long>(m0 + i) * ldx : nullptr;  // [K]
+    for (int k = k0; k < k1; ++k) piece[(k - k0) * width + i] = src ? src[k] : 0.0f;
+  }
+  std::fill(piece + 64 * width, piece + kPieceRows * width, 0.0f);
+}
+
+void store_generic(const float* tile, int width, int valid, int rows, const float* bias, bool add_y, float* y,
+                   int ldy) {
+  for (int i = 0; i < valid; ++i) {
+    float* yr = y + static_cast<long>(i) * ldy;  // [rows]
+    for (int r = 0; r < rows; ++r) yr[r] = tile[r * width + i] + (add_y ? yr[r] : bias ? bias[r] : 0.0f);
+  }
+}
+
 const SparseKernel kGeneric{8,
                             8,
                             {nullptr, group_generic<1>, group_generic<2>, group_generic<3>, group_generic<4>,
-                             group_generic<5>, group_generic<6>, group_generic<7>, group_generic<8>}};
+                             group_generic<5>, group_generic<6>, group_generic<7>, group_generic<8>},
+                            fill_generic,
+                            store_generic};
+
+#if EDGEMT_X86
+
+// r[p] ← column p of the 8×8 block whose rows are r[0..7].
+EDGEMT_TARGET_AVX2 inline void transpose8(__m256 r[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// As fill_generic, in 8×8 blocks where 8 rows of x and 8 columns of the word are there; element by
+// element at the edges.
+EDGEMT_TARGET_AVX2 void fill_avx2(const float* x, int M, int K, int ldx, int m0, int width, int j, float* piece) {
+  const int k0 = 64 * j, kn = std::min(K, k0 + 64) - k0;  // columns of this word
+  for (int i0 = 0; i0 < width; i0 += 8) {
+    const int rows = std::clamp(M - (m0 + i0), 0, 8);  // rows of x in this block
+    int kb = 0;
+    if (rows == 8)
+      for (; kb + 8 <= kn; kb += 8) {
+        __m256 r[8];
+        for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(x + static_cast<long>(m0 + i0 + q) * ldx + k0 + kb);
+        transpose8(r);
+        for (int p = 0; p < 8; ++p) _mm256_storeu_ps(piece + (kb + p) * width + i0, r[p]);
+      }
+    for (int q = 0; q < 8; ++q) {
+      const float* src = q < rows ? x + static_cast<long>(m0 + i0 + q) * ldx + k0 : nullptr;
+      for (int k = kb; k < kn; ++k) piece[k * width + i0 + q] = src ? src[k] : 0.0f;
+    }
+  }
+  std::fill(piece + 64 * width, piece + kPieceRows * width, 0.0f);
+}
+
+// As store_generic, in 8×8 blocks where 8 rows of y and 8 output features are there.
+EDGEMT_TARGET_AVX2 void store_avx2(const float* tile, int width, int valid, int rows, const float* bias, bool add_y,
+                                   float* y, int ldy) {
+  int i0 = 0;
+  if (rows == kAf8RowGroup)
+    for (; i0 + 8 <= valid; i0 += 8)
+      for (int r0 = 0; r0 < kAf8RowGroup; r0 += 8) {
+        __m256 t[8];
+        for (int q = 0; q < 8; ++q) t[q] = _mm256_loadu_ps(tile + (r0 + q) * width + i0);
+        transpose8(t);
+        const __m256 b = bias && !add_y ? _mm256_loadu_ps(bias + r0) : _mm256_setzero_ps();
+        for (int p = 0; p < 8; ++p) {
+          float* yr = y + static_cast<long>(i0 + p) * ldy + r0;
+          _mm256_storeu_ps(yr, _mm256_add_ps(t[p], add_y ? _mm256_loadu_ps(yr) : b));
+        }
+      }
+  store_generic(tile + i0, width, valid - i0, rows, bias, add_y, y + static_cast<long>(i0) * ldy, ldy);
+}
+
+#endif  // EDGEMT_X86
 
 #if EDGEMT_X86
 
@@ -168,7 +267,9 @@ EDGEMT_TARGET_AVX2 const uint8_t* group_avx2(const Af8BitmaskWeights& w, int gro
 const SparseKernel kAvx2{8,
                          8,
                          {nullptr, group_avx2<1>, group_avx2<2>, group_avx2<3>, group_avx2<4>, group_avx2<5>,
-                          group_avx2<6>, group_avx2<7>, group_avx2<8>}};
+                          group_avx2<6>, group_avx2<7>, group_avx2<8>},
+                         fill_avx2,
+                         store_avx2};
 
 // As group_avx2, on 16-float vectors.
 template <int V>
@@ -211,7 +312,11 @@ EDGEMT_TARGET_AVX512 const uint8_t* group_avx512(const Af8BitmaskWeights& w, int
 }
 
 // At most 4 vectors (64 rows): a word's piece stays at 17 KB, as with AVX2.
-const SparseKernel kAvx512{16, 4, {nullptr, group_avx512<1>, group_avx512<2>, group_avx512<3>, group_avx512<4>}};
+const SparseKernel kAvx512{16,
+                           4,
+                           {nullptr, group_avx512<1>, group_avx512<2>, group_avx512<3>, group_avx512<4>},
+                           fill_avx2,
+                           store_avx2};
 
 #endif  // EDGEMT_X86
 
@@ -230,17 +335,6 @@ float* xt_buffer(size_t floats) {
   if (buf.size() < floats + 16) buf.resize(floats + 16);
   const auto addr = reinterpret_cast<uintptr_t>(buf.data());
   return buf.data() + ((64 - addr % 64) % 64) / sizeof(float);
-}
-
-// Piece j of a slab ← xᵀ of rows [m0, m0 + width) of x (zero past M), columns [64j, 64j + 64) ∩ [0, K),
-// and its zero row.
-void fill_piece(const float* x, int M, int K, int ldx, int m0, int width, int j, float* piece) {
-  const int k0 = 64 * j, k1 = std::min(K, k0 + 64);
-  for (int i = 0; i < width; ++i) {
-    const float* src = m0 + i < M ? x + static_cast<long>(m0 + i) * ldx : nullptr;  // [K]
-    for (int k = k0; k < k1; ++k) piece[(k - k0) * width + i] = src ? src[k] : 0.0f;
-  }
-  std::fill(piece + 64 * width, piece + kPieceRows * width, 0.0f);
 }
 
 // Rows of x split into slabs of at most max_vectors vectors, as even as possible.
@@ -274,8 +368,7 @@ void run(const SparseKernel& kern, const float* x, int M, int ldx, const Af8Bitm
     for (int s = 0; s < slabs.count; ++s)
       for (int j = 0; j < words; ++j) {
         const int m0 = slabs.start(s, vl), width = slabs.width(s, vl);
-        fill_piece(x, M, K, ldx, m0, width, j,
-                   xt + m0 * piece_floats_per_row + static_cast<long>(j) * kPieceRows * width);
+        kern.fill(x, M, K, ldx, m0, width, j, xt + m0 * piece_floats_per_row + static_cast<long>(j) * kPieceRows * width);
       }
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
     const int g0 = static_cast<int>(static_cast<long>(groups) * t / nt);
@@ -294,10 +387,7 @@ void run(const SparseKernel& kern, const float* x, int M, int ldx, const Af8Bitm
           const uint8_t*& code = cursor[static_cast<size_t>(g - g0)];
           code = fn(w, g, j0, std::min(words, j0 + pass), code, xt + m0 * piece_floats_per_row, tile);
           const int n0 = g * kAf8RowGroup, rows = std::min(kAf8RowGroup, N - n0);
-          for (int i = 0; i < valid; ++i) {
-            float* yr = y + static_cast<long>(m0 + i) * ldy + n0;  // [rows]
-            for (int r = 0; r < rows; ++r) yr[r] = tile[r * width + i] + (j0 > 0 ? yr[r] : b ? b[n0 + r] : 0.0f);
-          }
+          kern.store(tile, width, valid, rows, b ? b + n0 : nullptr, j0 > 0, y + static_cast<long>(m0) * ldy + n0, ldy);
         }
       }
     }
