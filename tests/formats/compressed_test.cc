@@ -189,6 +189,21 @@ TEST(CompressedErrors, StoredTensors) {
                "tensor 'w': mask 'w.mask' has 3 bits set but there are 4 codes");
   EXPECT_ERROR(load_error(meta(bm), {codes4, {"w.mask", DType::U8, {1}, {0b1001101}}}),
                "tensor 'w': mask 'w.mask' has bits set past element 6 in its last byte");
+  // 9 × 9 = 81 elements → 11 mask bytes: bits are counted in the first 8 bytes as a word and in the
+  // last 3 bytes one by one; a set bit in either part counts.
+  const json big = entry({{"layout", "bitmask"}, {"shape", {9, 9}}});
+  std::vector<uint8_t> mask(11, 0);
+  mask[0] = 0b11;     // 2 in the word
+  mask[7] = 0x80;     // 1 at the word's last bit
+  mask[8] = 0b1;      // 1 in the tail
+  mask[10] = 0b1;     // element 80, the last
+  const auto with = [&](size_t n_codes) {
+    return load_error(meta(big), {{"w", DType::U8, {static_cast<int64_t>(n_codes)}, std::vector<uint8_t>(n_codes, 1)},
+                                  {"w.mask", DType::U8, {11}, mask}},
+                      {9, 9});
+  };
+  EXPECT_EQ(with(5), "(no error)");
+  EXPECT_ERROR(with(4), "tensor 'w': mask 'w.mask' has 5 bits set but there are 4 codes");
   EXPECT_ERROR(load_error(meta(bm), {codes4, {"w.mask", DType::F32, {1}, {0, 0, 0, 0}}}),
                "'w.mask' has dtype F32, expected U8");
   // The mask of one compressed tensor cannot be described as another.
