@@ -48,11 +48,7 @@ long count(const ops::Af8BitmaskWeights& w, int r0, int r1) {
 }  // namespace
 
 long count_nonzeros(const LinearW& l, int row0, int rows) {
-  EDGEMT_CHECK(row0 >= 0 && rows >= 0 && row0 + rows <= l.out);
-  if (!l.parts) {
-    const float* p = l.w + static_cast<size_t>(row0) * l.in;
-    return static_cast<long>(std::count_if(p, p + static_cast<size_t>(rows) * l.in, [](float v) { return v != 0.0f; }));
-  }
+  EDGEMT_CHECK(row0 >= 0 && rows >= 0 && row0 + rows <= l.out && l.parts);
   long nz = 0;
   for (const LinearPart& part : *l.parts) {
     const int r0 = std::max(row0, part.row0) - part.row0;

@@ -7,7 +7,6 @@
 
 #include "core/error.h"
 #include "formats/tensor_access.h"
-#include "kernels/linear.h"
 
 namespace edgemt {
 
@@ -41,10 +40,7 @@ size_t LinearPart::bytes() const {
 
 void linear(const LinearW& l, const float* x, int N, float* y) {
   if (N <= 0) return;
-  if (!l.parts) {
-    ops::linear(x, N, l.in, l.in, l.w, l.b, l.out, y, l.out);
-    return;
-  }
+  EDGEMT_CHECK(l.parts);
   for (const LinearPart& p : *l.parts) {
     const float* b = bias_or_null(l.b, p.row0);
     float* yp = y + p.row0;
@@ -104,7 +100,7 @@ LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& pr
   }
   for (const auto& p : prefixes)
     for (const auto& n : storage_tensors(f, p + ".bias")) used.insert(n);
-  return {nullptr, b, total, in, std::move(parts)};
+  return {b, total, in, std::move(parts)};
 }
 
 namespace {

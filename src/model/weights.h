@@ -29,12 +29,9 @@ struct LinearPart {
 
 // A linear layer y = x·Wᵀ + b ready to run. W [out, in] is prepared as one part, or several stacked
 // along out (query | key | value of a compressed model: each AF8 tensor keeps its own exponent bias).
-// Copies share the prepared weights. load_linear always prepares parts and leaves `w` null: fp32
-// weights are packed once for ops::packed_linear (no per-call repacking, as a BLAS sgemm does), and
-// the model keeps no fp32 copy of compressed ones. A LinearW built by hand with `w` and no parts runs
-// through ops::linear (oneDNN sgemm).
+// Copies share the prepared weights. The parts are the only copy of the weights: fp32 ones packed
+// once for ops::packed_linear (no per-call repacking, as a BLAS sgemm does), AF8 ones as AF8.
 struct LinearW {
-  const float* w = nullptr;  // [out, in], or nullptr when `parts` is set
   const float* b = nullptr;  // [out]
   int out = 0;
   int in = 0;
@@ -45,7 +42,7 @@ struct LinearW {
 void linear(const LinearW& l, const float* x, int N, float* y);
 
 // Non-zero weights of output rows [row0, row0 + rows) (values decoding to ±0 count as zeros), read
-// from the prepared parts or from `w`; and as a fraction of rows · in (0 for an empty range).
+// from the prepared parts; and as a fraction of rows · in (0 for an empty range).
 long count_nonzeros(const LinearW& l, int row0, int rows);
 double nonzero_fraction(const LinearW& l, int row0, int rows);
 double nonzero_fraction(const LinearW& l);
