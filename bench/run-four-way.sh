@@ -9,6 +9,10 @@
 #   PRUNE=magnitude:0.5:encoder  EDGEMT=path (no build)  SKIP_BUILD=1  BUILD_DIR=build
 #   EDGEMT_ENV="OMP_WAIT_POLICY=passive"  environment for the edgemt processes only (recorded)
 #   EXIT_AT=4  RESULTS_DIR=bench/results  COMPRESSED_DIR=dir (default: $TMPDIR/edgemt-bench/<model>-af8-<prune>)
+#   ORT=node|python  the ONNX Runtime peer: bench/ort/ort_bench.mjs (default) or ort_bench.py, the same
+#                    runs through onnxruntime's Python package, for machines without Node. Without Node the
+#                    rounds are left in RESULTS_DIR/four-way-bundle-<date>/ with the machine's facts, for
+#                    `node bench/ort/summarize_four_way.mjs --bundle DIR --out-dir bench/results` elsewhere.
 set -euo pipefail
 
 die() { echo "run-four-way: error: $*" >&2; exit 1; }
@@ -37,7 +41,12 @@ for v in ROUNDS ITERS WARMUP; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer"
 done
 if [ "$ROUNDS" -lt 1 ] || [ "$ITERS" -lt 1 ]; then die "ROUNDS and ITERS must be >= 1"; fi
-command -v node >/dev/null || die "node not found (Node 20+ is needed for the ORT side)"
+ORT=${ORT:-node}
+case "$ORT" in
+  node) command -v node >/dev/null || die "node not found (Node 20+ is needed for the ORT side; or ORT=python)" ;;
+  python) python3 -c 'import numpy, onnxruntime' 2>/dev/null || die "ORT=python needs python3 with numpy and onnxruntime" ;;
+  *) die "ORT must be node or python, got '$ORT'" ;;
+esac
 
 # ---- edgemt ------------------------------------------------------------------------------------
 if [ -n "${EDGEMT:-}" ]; then
@@ -77,13 +86,18 @@ fi
 
 # ---- ONNX Runtime (Node) -----------------------------------------------------------------------
 ORT_DIR="$REPO/bench/ort"
-ORT_PIN=$(node -p "require('$ORT_DIR/package.json').dependencies['onnxruntime-node']")
-ORT_HAVE=$(node -p "try{require('$ORT_DIR/node_modules/onnxruntime-node/package.json').version}catch(e){''}")
-if [ "$ORT_HAVE" != "$ORT_PIN" ]; then
-  log "installing onnxruntime-node $ORT_PIN in bench/ort"
-  (cd "$ORT_DIR" && npm ci --ignore-scripts --no-audit --no-fund >&2)
+if [ "$ORT" = node ]; then
+  ORT_PIN=$(node -p "require('$ORT_DIR/package.json').dependencies['onnxruntime-node']")
+  ORT_HAVE=$(node -p "try{require('$ORT_DIR/node_modules/onnxruntime-node/package.json').version}catch(e){''}")
+  if [ "$ORT_HAVE" != "$ORT_PIN" ]; then
+    log "installing onnxruntime-node $ORT_PIN in bench/ort"
+    (cd "$ORT_DIR" && npm ci --ignore-scripts --no-audit --no-fund >&2)
+  fi
+  ORT_BENCH=(node "$ORT_DIR/ort_bench.mjs")
+else
+  ORT_PIN=$(python3 -c 'import onnxruntime; print(onnxruntime.__version__)')
+  ORT_BENCH=(python3 "$ORT_DIR/ort_bench.py")
 fi
-ORT_BENCH=(node "$ORT_DIR/ort_bench.mjs")
 
 export BENCH_ORIG_OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}
 export BENCH_ORIG_OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-}
@@ -142,7 +156,7 @@ run_side() {  # side round seq threads
   local line
   line=$(json_line "$out") || die "$side printed no JSON line"
   printf '{"side":"%s","round":%d,"seq":%d,"threads":%d,"result":%s}\n' "$side" "$round" "$seq" "$threads" "$line" >>"$RAW"
-  log "  round $round $side seq $seq threads $threads: $(node -p "JSON.parse(process.argv[1]).median_ms" "$line") ms"
+  log "  round $round $side seq $seq threads $threads: $(sed -E 's/.*"median_ms": ?([0-9.]+).*/\1/' <<<"$line") ms"
 }
 n=${#SIDES[@]}
 log "timing: threads {$THREADS} x seq {$SEQS}, $ROUNDS rounds x ($WARMUP warm-up + $ITERS iters), $n sides"
@@ -155,6 +169,32 @@ for threads in $THREADS; do
 done
 
 export BENCH_EXIT_AT=$EXIT_AT BENCH_EDGEMT_ENV=$EDGEMT_ENV BENCH_PERF_DIR=$PERF_DIR BENCH_EDGEMT=$EDGEMT BENCH_COMPRESSED_DIR=$COMPRESSED_DIR BENCH_PRUNE=$PRUNE
-export BENCH_ORT_VERSION=$ORT_PIN BENCH_ROUNDS=$ROUNDS BENCH_ITERS=$ITERS BENCH_WARMUP=$WARMUP
+export BENCH_ORT_VERSION=$ORT_PIN BENCH_ORT_BINDING=$ORT BENCH_ROUNDS=$ROUNDS BENCH_ITERS=$ITERS BENCH_WARMUP=$WARMUP
 cd "$REPO"
-node "$ORT_DIR/summarize_four_way.mjs" --raw "$RAW" --checks "$CHECKS" --out-dir "$RESULTS_DIR"
+if command -v node >/dev/null; then
+  node "$ORT_DIR/summarize_four_way.mjs" --raw "$RAW" --checks "$CHECKS" --out-dir "$RESULTS_DIR"
+else
+  # No Node here: keep the rounds with what the summary would read from this machine.
+  BUNDLE="$RESULTS_DIR/four-way-bundle-$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$BUNDLE"
+  cp "$RAW" "$BUNDLE/raw.jsonl"
+  cp "$CHECKS" "$BUNDLE/checks.jsonl"
+  python3 - "$BUNDLE/machine.json" <<'PY'
+import json, os, socket, subprocess, sys, datetime
+def sh(*a):
+    try:
+        return subprocess.run(a, capture_output=True, text=True, check=True).stdout.strip()
+    except Exception:
+        return None
+mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+json.dump({
+    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "git_sha": sh("git", "rev-parse", "HEAD") or os.environ.get("BENCH_GIT_SHA"),  # a copy without .git
+    "git_dirty": None if sh("git", "rev-parse", "HEAD") is None else sh("git", "status", "--porcelain", "--untracked-files=no") != "",
+    "lscpu": sh("lscpu") or "", "cpus": os.cpu_count(), "mem_gib": round(mem / 2**30, 1),
+    "hostname": socket.gethostname(), "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
+    "env": {k: v for k, v in os.environ.items() if k.startswith("BENCH_") or k == "EDGEMT_ISA"},
+}, open(sys.argv[1], "w"), indent=1)
+PY
+  log "no node here: rounds kept in $BUNDLE; summarize with: node bench/ort/summarize_four_way.mjs --bundle DIR --out-dir bench/results"
+fi

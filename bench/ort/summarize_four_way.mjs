@@ -3,6 +3,11 @@
 // bench/results/latest-four-way.md (printed). Not meant to be run by hand; see ../README.md.
 //
 //   node summarize_four_way.mjs --raw RAW.jsonl --checks CHECKS.jsonl --out-dir DIR
+//   node summarize_four_way.mjs --bundle DIR --out-dir DIR
+//
+// A bundle is what run-four-way.sh leaves on a machine without Node (raw.jsonl, checks.jsonl and
+// machine.json: that machine's lscpu, memory, load, git SHA and BENCH_* environment); its summary
+// describes that machine, not the one summarizing, and is written as latest-four-way-bundle.md.
 //
 // Per (seq, threads, side): median of the per-round medians, min of mins, max of maxes. Ratios are
 // ort_fp32_median / side_median (> 1: faster than ONNX Runtime fp32).
@@ -21,7 +26,12 @@ const args = {};
     args[a[i].slice(2)] = a[i + 1];
   }
 }
-for (const k of ['raw', 'checks', 'out-dir']) if (!args[k]) die(`--${k} is required`);
+if (args.bundle) {
+  if (args.raw || args.checks) die('--bundle replaces --raw and --checks');
+  args.raw = join(args.bundle, 'raw.jsonl');
+  args.checks = join(args.bundle, 'checks.jsonl');
+}
+for (const k of ['raw', 'checks', 'out-dir']) if (!args[k]) die(`--${k} (or --bundle) is required`);
 const sh = (cmd, argv) => {
   try { return execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return null; }
 };
@@ -66,25 +76,32 @@ const checkOf = (side) => {
 };
 const ceilings = checks.filter((o) => o.side === 'ceiling').map((o) => ({ threads: o.threads, ...o.result.gemm_ceiling }));
 
-const iso = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-const gitSha = sh('git', ['rev-parse', 'HEAD']);
-const dirty = gitSha ? (sh('git', ['status', '--porcelain', '--untracked-files=no']) ?? '') !== '' : null;
-const lscpu = sh('lscpu', []) ?? '';
+// The machine the rounds ran on: this one, or the bundle's record of its own.
+let bundled = null;
+if (args.bundle) {
+  try { bundled = JSON.parse(readFileSync(join(args.bundle, 'machine.json'), 'utf8')); } catch (err) { die(`${args.bundle}/machine.json: ${err.message}`); }
+}
+const iso = bundled?.date ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const gitSha = bundled ? bundled.git_sha ?? null : sh('git', ['rev-parse', 'HEAD']);
+const dirty = bundled ? bundled.git_dirty ?? null : gitSha ? (sh('git', ['status', '--porcelain', '--untracked-files=no']) ?? '') !== '' : null;
+const lscpu = bundled ? bundled.lscpu ?? '' : sh('lscpu', []) ?? '';
 const field = (n) => { const m = lscpu.match(new RegExp(`^${n}:\\s*(.+)$`, 'm')); return m ? m[1].trim() : null; };
-const env = process.env;
+const env = bundled ? bundled.env ?? {} : process.env;
 const result = {
   kind: 'four-way',
   git_sha: gitSha, git_dirty: dirty, date: iso,
   machine: {
-    model_name: field('Model name'), cpus: Number(field('CPU\\(s\\)')) || os.cpus().length,
-    mem_gib: Math.round((os.totalmem() / 2 ** 30) * 10) / 10, hostname: os.hostname(),
+    model_name: field('Model name'), cpus: Number(field('CPU\\(s\\)')) || (bundled ? bundled.cpus : os.cpus().length),
+    mem_gib: bundled ? bundled.mem_gib : Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    hostname: bundled ? bundled.hostname : os.hostname(),
     loadavg_at_start: (env.BENCH_LOADAVG_START || '').split(' ').filter(Boolean).map(Number),
-    loadavg_at_end: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    loadavg_at_end: bundled ? bundled.loadavg_at_end : os.loadavg().map((x) => Math.round(x * 100) / 100),
   },
   env: {
     OPENBLAS_CORETYPE_was: env.BENCH_ORIG_OPENBLAS_CORETYPE || null,
     OPENBLAS_L2_SIZE_was: env.BENCH_ORIG_OPENBLAS_L2_SIZE || null,
-    node: process.version, onnxruntime_node: env.BENCH_ORT_VERSION || null,
+    node: bundled ? null : process.version, onnxruntime_node: env.BENCH_ORT_VERSION || null,
+    onnxruntime_binding: env.BENCH_ORT_BINDING || 'node',
     EDGEMT_ISA: env.EDGEMT_ISA ?? null,
     edgemt_processes_env: env.BENCH_EDGEMT_ENV || null,
   },
@@ -111,7 +128,7 @@ writeFileSync(join(args['out-dir'], name), JSON.stringify(result, null, 2) + '\n
 const f = (x) => (x >= 100 ? x.toFixed(1) : x.toFixed(2));
 const e = (x) => (x === null || x === undefined ? 'n/a' : x.toExponential(2));
 const md = [];
-md.push(`# edgemt fp32 / compressed vs ONNX Runtime ${result.env.onnxruntime_node ?? ''} fp32 / int8`);
+md.push(`# edgemt fp32 / compressed vs ONNX Runtime ${result.env.onnxruntime_node ?? ''}${result.env.onnxruntime_binding === 'python' ? ' (Python)' : ''} fp32 / int8`);
 md.push('');
 md.push(`- git: \`${gitSha ?? 'none'}\`${dirty ? ' (dirty tree)' : ''}, ${iso}`);
 md.push(`- machine: ${result.machine.model_name ?? '?'}, ${result.machine.cpus} CPUs; load avg at start ` +
@@ -147,5 +164,5 @@ for (const r of rows) {
   md.push(`| ${r.seq} | ${r.threads} | ${c('edgemt_ee12')} | ${c('edgemt_ee4')} | ${r.early_exit_speedup.toFixed(2)}× |`);
 }
 const text = md.join('\n') + '\n';
-writeFileSync(join(args['out-dir'], 'latest-four-way.md'), text);
+writeFileSync(join(args['out-dir'], bundled ? 'latest-four-way-bundle.md' : 'latest-four-way.md'), text);
 process.stdout.write(text);

@@ -3,7 +3,7 @@
 // ALBERT-base's layer is 28 MB of fp32): per span of K whose x block stays in L2, per panel, per K
 // block of kc, a register-blocked MR×16 micro-kernel runs over every row of x against the panel's
 // [kc, 16] block (16 KB: L1), the first row block prefetching the thread's next block. Paths:
-// portable C++ (4×16), AVX2+FMA (6×16).
+// portable C++ (4×16), AVX2+FMA (6×16), AVX-512 (8×32: two panels per call).
 #include "kernels/packed_gemm.h"
 
 #include <omp.h>
@@ -20,7 +20,7 @@ namespace edgemt::ops {
 
 PackedF32Weights::PackedF32Weights(int rows_, int cols_) : rows(rows_), cols(cols_) {
   EDGEMT_CHECK(rows >= 0 && cols >= 0);
-  panels.assign(static_cast<size_t>(num_panels()) * kF32Panel * static_cast<size_t>(cols), 0.0f);
+  panels.assign(static_cast<size_t>(stored_panels()) * kF32Panel * static_cast<size_t>(cols), 0.0f);
 }
 
 PackedF32Weights::PackedF32Weights(const float* w, int rows_, int cols_) : PackedF32Weights(rows_, cols_) {
@@ -44,19 +44,23 @@ constexpr int kKc = 256;                 // K block: a panel's [256, 16] block i
 constexpr long kParallelMacs = 1 << 17;  // below this a fork/join costs more than it saves
 constexpr long kL2Bytes = 256 << 10;     // the part of L2 (512 KB on Zen 3) an x block may take
 
-// c [rows, nc] (row stride ldc) = (k0 == 0 ? init : c) + a [rows, kc] · bp [kc, 16]; when `next` is set,
-// also prefetches the [kc, 16] block there (one 64-byte line per k) into L1.
-using MicroFn = void (*)(int kc, const float* a, int lda, const float* bp, const float* init, float* c, int ldc,
-                         int nc, const float* next);
+// c [rows, nc] (row stride ldc) = (k0 == 0 ? init : c) + a [rows, kc] · the kernel's np panels'
+// [kc, 16] blocks, at bp, bp + pstride, …; nc ≤ 16·np. When `next` is set, also prefetches the
+// blocks there (one 64-byte line per k and panel) into L1.
+using MicroFn = void (*)(int kc, const float* a, int lda, const float* bp, size_t pstride, const float* init,
+                         float* c, int ldc, int nc, const float* next);
+
+constexpr int kMaxMr = 8;
 
 struct Kernel {
-  int mr;
-  std::array<MicroFn, 7> micro;  // by row count, 1..mr
+  int mr;  // rows of x per call
+  int np;  // panels per call (stored panels come in pairs, so a pair never runs past them)
+  std::array<MicroFn, kMaxMr + 1> micro;  // by row count, 1..mr
 };
 
 template <int MR>
-void micro_generic(int kc, const float* a, int lda, const float* bp, const float* init, float* c, int ldc, int nc,
-                   const float* /*next*/) {
+void micro_generic(int kc, const float* a, int lda, const float* bp, size_t /*pstride*/, const float* init, float* c,
+                   int ldc, int nc, const float* /*next*/) {
   constexpr int NR = kF32Panel;
   float acc[MR][NR];
 #pragma GCC unroll 8
@@ -73,7 +77,7 @@ void micro_generic(int kc, const float* a, int lda, const float* bp, const float
     for (int j = 0; j < nc; ++j) c[static_cast<long>(r) * ldc + j] = acc[r][j];
 }
 
-const Kernel kGeneric{4, {nullptr, micro_generic<1>, micro_generic<2>, micro_generic<3>, micro_generic<4>}};
+const Kernel kGeneric{4, 1, {nullptr, micro_generic<1>, micro_generic<2>, micro_generic<3>, micro_generic<4>}};
 
 #if EDGEMT_X86
 
@@ -82,8 +86,8 @@ EDGEMT_TARGET_AVX2 inline __m256i lanes_below(int n) {  // lane i set when i < n
 }
 
 template <int MR>
-EDGEMT_TARGET_AVX2 void micro_avx2(int kc, const float* a, int lda, const float* bp, const float* init, float* c,
-                                   int ldc, int nc, const float* next) {
+EDGEMT_TARGET_AVX2 void micro_avx2(int kc, const float* a, int lda, const float* bp, size_t /*pstride*/,
+                                   const float* init, float* c, int ldc, int nc, const float* next) {
   __m256 c0[MR], c1[MR];
   const __m256i m0 = lanes_below(nc), m1 = lanes_below(nc - 8);
 #pragma GCC unroll 8
@@ -123,14 +127,57 @@ EDGEMT_TARGET_AVX2 void micro_avx2(int kc, const float* a, int lda, const float*
   }
 }
 
-const Kernel kAvx2{6, {nullptr, micro_avx2<1>, micro_avx2<2>, micro_avx2<3>, micro_avx2<4>, micro_avx2<5>,
+const Kernel kAvx2{6, 1, {nullptr, micro_avx2<1>, micro_avx2<2>, micro_avx2<3>, micro_avx2<4>, micro_avx2<5>,
                        micro_avx2<6>}};
+
+// Two panels per call, a panel row in one 16-float register: MR×2 accumulators, MR broadcasts and 2
+// loads per 2·MR FMAs. Masked loads and stores (fast on AVX-512 parts) where nc < 32.
+EDGEMT_TARGET_AVX512 inline __mmask16 lanes_below16(int n) {
+  return static_cast<__mmask16>(n >= 16 ? 0xFFFF : n <= 0 ? 0 : (1u << n) - 1);
+}
+
+template <int MR>
+EDGEMT_TARGET_AVX512 void micro_avx512(int kc, const float* a, int lda, const float* bp, size_t pstride,
+                                       const float* init, float* c, int ldc, int nc, const float* next) {
+  __m512 c0[MR], c1[MR];
+  const __mmask16 m0 = lanes_below16(nc), m1 = lanes_below16(nc - 16);
+  const float* bq = bp + pstride;
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    const float* cr = c + static_cast<long>(r) * ldc;
+    c0[r] = init ? _mm512_loadu_ps(init) : _mm512_maskz_loadu_ps(m0, cr);
+    c1[r] = init ? _mm512_loadu_ps(init + 16) : _mm512_maskz_loadu_ps(m1, cr + 16);
+  }
+  for (int k = 0; k < kc; ++k) {
+    const __m512 b0 = _mm512_loadu_ps(bp + k * 16), b1 = _mm512_loadu_ps(bq + k * 16);
+    if (next) {
+      _mm_prefetch(reinterpret_cast<const char*>(next + k * 16), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(next + pstride + k * 16), _MM_HINT_T0);
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+      const __m512 ar = _mm512_set1_ps(a[static_cast<long>(r) * lda + k]);
+      c0[r] = _mm512_fmadd_ps(ar, b0, c0[r]);
+      c1[r] = _mm512_fmadd_ps(ar, b1, c1[r]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    float* cr = c + static_cast<long>(r) * ldc;
+    _mm512_mask_storeu_ps(cr, m0, c0[r]);
+    _mm512_mask_storeu_ps(cr + 16, m1, c1[r]);
+  }
+}
+
+const Kernel kAvx512{8, 2, {nullptr, micro_avx512<1>, micro_avx512<2>, micro_avx512<3>, micro_avx512<4>,
+                            micro_avx512<5>, micro_avx512<6>, micro_avx512<7>, micro_avx512<8>}};
 
 #endif  // EDGEMT_X86
 
 const Kernel& kernel_for(Isa isa) {
 #if EDGEMT_X86
-  if (isa >= Isa::kAvx2) return kAvx2;
+  if (isa == Isa::kAvx512) return kAvx512;
+  if (isa == Isa::kAvx2) return kAvx2;
 #endif
   (void)isa;
   return kGeneric;
@@ -145,16 +192,17 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
       for (int j = 0; j < N; ++j) y[static_cast<long>(i) * ldy + j] = b ? b[j] : 0.0f;
     return;
   }
-  const int panels = w.num_panels();
-  std::vector<float> init(static_cast<size_t>(panels) * kF32Panel, 0.0f);  // [panels·16] bias, zero padded
+  const int np = kern.np, units = (w.num_panels() + np - 1) / np;  // a unit: the panels of one call
+  const size_t pstride = static_cast<size_t>(K) * kF32Panel;          // floats from one panel to the next
+  std::vector<float> init(static_cast<size_t>(w.stored_panels()) * kF32Panel, 0.0f);  // bias, zero padded
   if (b) std::copy(b, b + N, init.begin());
 #pragma omp parallel if (static_cast <long>(M) * N * K >= kParallelMacs)
   {
-    // Each thread owns a range of panels (every output computed by one thread, in one K order) and
-    // walks its weights front to back. (Handing out chunks of panels dynamically measured slower.)
+    // Each thread owns a range of units (every output computed by one thread, in one K order) and
+    // walks their weights front to back. (Handing out chunks of panels dynamically measured slower.)
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-    const int j0 = static_cast<int>(static_cast<long>(panels) * t / nt);
-    const int j1 = static_cast<int>(static_cast<long>(panels) * (t + 1) / nt);
+    const int u0 = static_cast<int>(static_cast<long>(units) * t / nt);
+    const int u1 = static_cast<int>(static_cast<long>(units) * (t + 1) / nt);
     for (int i0 = 0; i0 < M; i0 += kMc) {
       const int i1 = std::min(M, i0 + kMc);
       // Row blocks as even as possible (≤ mr rows each): a 1- or 2-row block runs at a fraction of the
@@ -164,20 +212,20 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
       const int span = std::max(kKc, static_cast<int>(kL2Bytes / (sizeof(float) * (i1 - i0))) / kKc * kKc);
       for (int s0 = 0; s0 < K; s0 += span) {
         const int s1 = std::min(K, s0 + span);
-        for (int j = j0; j < j1; ++j) {
-          const int nc = std::min(kF32Panel, N - j * kF32Panel);
+        for (int u = u0; u < u1; ++u) {
+          const int j = u * np, nc = std::min(kF32Panel * np, N - j * kF32Panel);
           for (int k0 = s0; k0 < s1; k0 += kKc) {
             const int kc = std::min(kKc, s1 - k0);
             const float* bp = w.panels.data() + (static_cast<size_t>(j) * K + k0) * kF32Panel;  // [kc, 16]
             const float* init_j = k0 == 0 ? init.data() + static_cast<size_t>(j) * kF32Panel : nullptr;
-            // The weights stream from L3 or memory: the first row block pulls the block this thread
-            // runs next (this panel's next K block in the span, or the next panel's first) into L1.
+            // The weights stream from L3 or memory: the first row block pulls the blocks this thread
+            // runs next (this unit's next K block in the span, or the next unit's first) into L1.
             const float* next = k0 + kc < s1 ? bp + static_cast<size_t>(kc) * kF32Panel
-                                : j + 1 < j1  ? w.panels.data() + (static_cast<size_t>(j + 1) * K + s0) * kF32Panel
+                                : u + 1 < u1  ? w.panels.data() + (static_cast<size_t>(j + np) * K + s0) * kF32Panel
                                               : nullptr;
             for (int r = 0; r < blocks; ++r) {
               const int i = i0 + (i1 - i0) * r / blocks, rows = i0 + (i1 - i0) * (r + 1) / blocks - i;
-              kern.micro[static_cast<size_t>(rows)](kc, x + static_cast<long>(i) * ldx + k0, ldx, bp, init_j,
+              kern.micro[static_cast<size_t>(rows)](kc, x + static_cast<long>(i) * ldx + k0, ldx, bp, pstride, init_j,
                                                     y + static_cast<long>(i) * ldy + j * kF32Panel, ldy, nc,
                                                     r == 0 ? next : nullptr);
             }

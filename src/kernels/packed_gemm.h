@@ -12,7 +12,8 @@ namespace edgemt::ops {
 inline constexpr int kF32Panel = 16;  // output features per weight panel
 
 // fp32 weights w [N, K] (PyTorch Linear layout) reordered into panels of 16 output features:
-// [ceil(N/16), K, 16], features past N zero. Holds ceil(N/16)·16·K floats; the source can be released.
+// [P, K, 16] with P = ceil(N/16) rounded up to even (the AVX-512 kernel reads panels in pairs),
+// features past N zero. Holds P·16·K floats; the source can be released.
 struct PackedF32Weights {
   PackedF32Weights(const float* w, int rows, int cols);
   PackedF32Weights(int rows, int cols);  // all zero, filled by pack_rows
@@ -22,16 +23,17 @@ struct PackedF32Weights {
 
   int rows;                   // N
   int cols;                   // K
-  std::vector<float> panels;  // [ceil(N/16), K, 16]
+  std::vector<float> panels;  // [stored_panels(), K, 16]
 
-  int num_panels() const { return (rows + kF32Panel - 1) / kF32Panel; }
+  int num_panels() const { return (rows + kF32Panel - 1) / kF32Panel; }  // those holding features
+  int stored_panels() const { return (num_panels() + 1) / 2 * 2; }
   size_t bytes() const { return panels.size() * sizeof(float); }
 };
 
 // x [M, K] (row stride ldx), b [N] or nullptr → y [M, N] (row stride ldy). Threads: OpenMP over
 // output panels (every output is computed by one thread in a fixed order); the path is active_isa().
 void packed_linear(const float* x, int M, int ldx, const PackedF32Weights& w, const float* b, float* y, int ldy);
-// The same on a given path (tests, benchmarks); `isa` must be supported. avx512 runs the AVX2 kernel.
+// The same on a given path (tests, benchmarks); `isa` must be supported.
 void packed_linear(Isa isa, const float* x, int M, int ldx, const PackedF32Weights& w, const float* b, float* y,
                    int ldy);
 

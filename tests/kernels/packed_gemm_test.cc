@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -90,6 +91,10 @@ TEST(PackedGemm, PackingRowBlocksEqualsPackingTheWholeMatrix) {  // q, k and v s
   std::vector<float> w(static_cast<size_t>(N) * K);
   for (auto& v : w) v = u(rng);
   const ops::PackedF32Weights whole(w.data(), N, K);
+  EXPECT_EQ(whole.num_panels(), 3);
+  EXPECT_EQ(whole.stored_panels(), 4);  // an even count: AVX-512 reads panels in pairs
+  EXPECT_EQ(whole.panels.size(), static_cast<size_t>(4 * 16 * K));
+  EXPECT_TRUE(std::all_of(whole.panels.begin() + 3 * 16 * K, whole.panels.end(), [](float v) { return v == 0.0f; }));
   ops::PackedF32Weights blocks(N, K);
   blocks.pack_rows(20, w.data() + 20 * K, 17);  // out of order, across a panel boundary
   blocks.pack_rows(0, w.data(), 20);
