@@ -189,8 +189,10 @@ def sh(*a):
 mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 json.dump({
     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    "git_sha": sh("git", "rev-parse", "HEAD") or os.environ.get("BENCH_GIT_SHA"),  # a copy without .git
-    "git_dirty": None if sh("git", "rev-parse", "HEAD") is None else sh("git", "status", "--porcelain", "--untracked-files=no") != "",
+    # BENCH_GIT_SHA: what the binary was built from, for copies of a tree whose .git is absent or stale
+    "git_sha": os.environ.get("BENCH_GIT_SHA") or sh("git", "rev-parse", "HEAD"),
+    "git_dirty": None if os.environ.get("BENCH_GIT_SHA") or sh("git", "rev-parse", "HEAD") is None
+                 else sh("git", "status", "--porcelain", "--untracked-files=no") != "",
     "lscpu": sh("lscpu") or "", "cpus": os.cpu_count(), "mem_gib": round(mem / 2**30, 1),
     "hostname": socket.gethostname(), "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
     "env": {k: v for k, v in os.environ.items() if k.startswith("BENCH_") or k == "EDGEMT_ISA"},
