@@ -170,6 +170,12 @@ CompressedIndex::CompressedIndex(const SafetensorsFile& f) : file_(f) {
   }
 }
 
+const CompressedIndex& SafetensorsFile::compressed_index() const {
+  const std::lock_guard lock(compressed_mutex_);
+  if (!compressed_) compressed_ = std::make_shared<const CompressedIndex>(*this);  // a throw leaves it unset
+  return *compressed_;
+}
+
 CompressedView CompressedIndex::get(std::string_view name) const {
   const auto it = entries_.find(name);
   EDGEMT_CHECK(it != entries_.end());

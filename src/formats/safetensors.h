@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "formats/dtype.h"
 
 namespace edgemt {
+
+class CompressedIndex;  // formats/compressed.h
 
 struct TensorInfo {
   std::string name;
@@ -42,6 +45,11 @@ class SafetensorsFile {
   // "__metadata__": string → string, as the format defines it.
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
+  // The index of the file's compressed tensors (formats/compressed.h), parsed and validated on the
+  // first call and kept: loaders read tensor after tensor through it. A file whose index is broken
+  // throws on every call. Thread-safe. Defined in compressed.cc.
+  const CompressedIndex& compressed_index() const;
+
  private:
   std::filesystem::path path_;
   const std::byte* map_ = nullptr;
@@ -50,6 +58,8 @@ class SafetensorsFile {
   std::vector<TensorInfo> tensors_;
   std::map<std::string, size_t, std::less<>> index_;  // name → position in tensors_
   std::map<std::string, std::string> metadata_;
+  mutable std::mutex compressed_mutex_;
+  mutable std::shared_ptr<const CompressedIndex> compressed_;  // built by compressed_index()
 };
 
 struct TensorToWrite {

@@ -21,7 +21,7 @@ void check_shape(const SafetensorsFile& f, const std::string& name, const std::v
 std::optional<CompressedView> compressed_tensor(const SafetensorsFile& f, const std::string& name,
                                                 const std::vector<int64_t>& shape) {
   if (!may_be_compressed(f)) return std::nullopt;
-  const CompressedIndex index(f);  // validates every entry, so a broken file fails on any read
+  const CompressedIndex& index = f.compressed_index();  // validated, so a broken file fails on any read
   if (!index.contains(name)) return std::nullopt;
   CompressedView v = index.get(name);
   check_shape(f, name, v.shape, shape, "compressed ");
@@ -31,7 +31,7 @@ std::optional<CompressedView> compressed_tensor(const SafetensorsFile& f, const 
 std::vector<std::string> storage_tensors(const SafetensorsFile& f, const std::string& name) {
   std::vector<std::string> r{name};
   if (!may_be_compressed(f)) return r;
-  const CompressedIndex index(f);
+  const CompressedIndex& index = f.compressed_index();
   if (index.contains(name) && index.get(name).layout == Layout::Bitmask) r.push_back(name + std::string(kMaskSuffix));
   return r;
 }

@@ -141,6 +141,30 @@ const RawTensor kDense{"w", DType::U8, {2, 3}, {1, 2, 3, 4, 5, 6}};
 
 #define EXPECT_ERROR(msg, needle) EXPECT_NE((msg).find(needle), std::string::npos) << (msg)
 
+// Loaders read tensor after tensor: the file parses and validates its index once and keeps it, and a
+// broken index fails every read, not only the first.
+TEST(Compressed, FileKeepsItsIndexAndABrokenOneFailsEveryRead) {
+  const std::vector<float> w = sample_weights();
+  const CompressedTensor c = compress_tensor("layer.weight", {3, 11}, w, af::fit_format(w, 8, 3), Layout::Bitmask);
+  const SafetensorsFile file(write_compressed("kept.safetensors", {c}, {1.0f}));
+  const CompressedIndex& first = file.compressed_index();
+  EXPECT_EQ(&first, &file.compressed_index());
+  EXPECT_TRUE(compressed_tensor(file, "layer.weight", {3, 11}).has_value());
+  EXPECT_EQ(&first, &file.compressed_index()) << "reads go through the kept index";
+  EXPECT_EQ(storage_tensors(file, "layer.weight"), (std::vector<std::string>{"layer.weight", "layer.weight.mask"}));
+
+  const fs::path p = testing::temp_dir("compressed_errors") / "broken_index.safetensors";
+  const std::vector<uint8_t> codes{1, 2, 3, 4, 5, 6};
+  write_safetensors(p, {{"w", DType::U8, {2, 3}, std::as_bytes(std::span<const uint8_t>(codes))}},
+                    {{std::string(kCompressedKey), "{\"w\": "}});
+  const SafetensorsFile broken(p);
+  for (int i = 0; i < 2; ++i) {
+    std::vector<std::unique_ptr<float[]>> owned;
+    EXPECT_THROW(f32_tensor(broken, "w", {2, 3}, owned), Error) << "read " << i;
+    EXPECT_THROW(storage_tensors(broken, "w"), Error) << "read " << i;
+  }
+}
+
 TEST(CompressedErrors, MetadataItself) {
   EXPECT_ERROR(load_error("{\"w\": ", {kDense}), "__metadata__ 'edgemt.tensors' is not valid JSON");
   EXPECT_ERROR(load_error("[1, 2]", {kDense}), "__metadata__ 'edgemt.tensors' must be a JSON object");
