@@ -19,6 +19,8 @@ namespace edgemt::cli {
 
 namespace {
 
+constexpr const char* kUnusedHead = "unused head";  // a model file's head that no task serves from
+
 // "m 64 gelu, 12 sets" / "m 64 gelu, shared" / "-" (head only).
 std::string adapter_text(const nlohmann::json& a) {
   if (a.is_null()) return "-";
@@ -89,7 +91,14 @@ void add_info(CLI::App& app, Run& run) {
       const CompressedIndex index(file);
       for (const auto& t : file.tensors()) count(index, t, regions[region_of(t.name)], total);
       // Task packs are regions of their own (ARCHITECTURE.md: N tasks = one backbone + N packs); a
-      // pack's bytes include its adapters and LayerNorms. The checkpoint's own head is "default".
+      // pack's bytes include its adapters and LayerNorms. The checkpoint's own head is "default";
+      // without that task (a backbone: its pooler and pretraining SOP head) no task uses them.
+      const auto task_names = engine.tasks();
+      const bool has_default = std::find(task_names.begin(), task_names.end(), "default") != task_names.end();
+      if (!has_default && regions.count("task head")) {
+        regions[kUnusedHead] = regions["task head"];
+        regions.erase("task head");
+      }
       std::map<std::string, Region> task_bytes;
       task_bytes["default"] = regions.count("task head") ? regions["task head"] : Region{};
       for (const auto& t : engine.tasks()) {
@@ -149,6 +158,10 @@ void add_info(CLI::App& app, Run& run) {
       std::printf("\n%-20s %8s %12s %12s\n", "region", "tensors", "parameters", "bytes");
       for (const auto& [name, r] : regions) std::printf("%-20s %8zu %12zu %12zu\n", name.c_str(), r.tensors, r.params, r.bytes);
       std::printf("%-20s %8zu %12zu %12zu\n", "total", total.tensors, total.params, total.bytes);
+      if (regions.count(kUnusedHead))
+        std::printf("(%s: the model file's pooler and classifier or pretraining head; no task serves from them, "
+                    "each task pack has its own)\n",
+                    kUnusedHead);
       std::printf("\n%-20s %-8s %-24s %12s %12s  %s\n", "task", "glue", "adapter", "parameters", "bytes", "labels");
       if (tasks.empty()) std::printf("(none: no classifier and no task packs)\n");
       for (const auto& t : tasks) {

@@ -144,6 +144,21 @@ TEST(Cli, InfoDescribesTheModel) {
   EXPECT_GT(j["regions"]["embeddings"]["parameters"].get<size_t>(), 3000u * 32u);
 }
 
+// The bundled model's file keeps its backbone's pooler and pretraining head, which no task serves
+// from (each pack has its own): info names that region for what it is, not "task head".
+TEST(Cli, InfoNamesTheHeadNoTaskUses) {
+  const std::string model = (testing::source_dir() / "models" / "edgemt-albert-glue").string();
+  const Result j = run({"info", "--model", model, "--json"});
+  ASSERT_EQ(j.status, 0) << j.err;
+  const json regions = json::parse(j.out)["regions"];
+  EXPECT_FALSE(regions.contains("task head")) << regions.dump();
+  ASSERT_TRUE(regions.contains("unused head")) << regions.dump();
+  EXPECT_EQ(regions["unused head"]["parameters"], 768u * 768u + 768u + 2u * 768u + 2u);  // pooler + SOP classifier
+  const Result text = run({"info", "--model", model});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("(unused head: "), std::string::npos) << text.out;
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   expect_error(run({"classify"}), 2, "TEXT");
   expect_error(run({"classify", "--bogus", "x"}), 2, "bogus");
