@@ -55,8 +55,13 @@ def first_output(session, outputs):
     return [float(v) for v in outputs[idx].reshape(-1)]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message):  # argparse prints usage and the error on two lines; keep it to one
+        die(f"{message} (see --help)")
+
+
 def main():
-    p = argparse.ArgumentParser(description="ONNX Runtime peer (Python) for the edgemt benchmarks")
+    p = OneLineParser(description="ONNX Runtime peer (Python) for the edgemt benchmarks")
     p.add_argument("--model")
     p.add_argument("--seq", type=int, default=128)
     p.add_argument("--iters", type=int, default=20)
