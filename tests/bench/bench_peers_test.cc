@@ -2,7 +2,6 @@
 // LCG's ids like the Node one and rejects bad arguments in one line; a bundle left on a machine
 // without Node is summarised as that machine's run. Each test skips where its interpreter is absent.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -17,19 +16,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::Result;
+using testing::run_shell;
 using testing::shell_quote;
 
 bool have(const std::string& program) {
   return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-Result sh(const std::string& cmd) {  // cmd run by /bin/sh, stdout and stderr kept apart
-  static int n = 0;
-  const fs::path dir = testing::temp_dir("bench_sh" + std::to_string(n++));
-  const int rc = std::system((cmd + " >" + shell_quote((dir / "out").string()) + " 2>" +
-                              shell_quote((dir / "err").string()) + " </dev/null")
-                                 .c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, testing::slurp(dir / "out"), testing::slurp(dir / "err")};
 }
 
 const fs::path kOrt = testing::source_dir() / "bench" / "ort";
@@ -39,13 +30,13 @@ const json kFirstIds = json::array({8749, 29736, 1328, 5173, 29769, 25546, 28759
 
 TEST(BenchPeers, PythonPeerFeedsTheBenchIds) {
   if (!have("python3")) GTEST_SKIP() << "python3 not found: the Python ORT peer is not checked";
-  const Result r = sh("python3 " + shell_quote((kOrt / "ort_bench.py").string()) + " --print-ids 8");
+  const Result r = run_shell("python3 " + shell_quote((kOrt / "ort_bench.py").string()) + " --print-ids 8");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json::parse(r.out), kFirstIds);
   // The Node peer imports onnxruntime-node even to print ids: compared where bench/ort is installed.
   if (!have("node") || !fs::exists(kOrt / "node_modules" / "onnxruntime-node")) return;
-  const Result py = sh("python3 " + shell_quote((kOrt / "ort_bench.py").string()) + " --print-ids 300");
-  const Result js = sh("node " + shell_quote((kOrt / "ort_bench.mjs").string()) + " --print-ids 300");
+  const Result py = run_shell("python3 " + shell_quote((kOrt / "ort_bench.py").string()) + " --print-ids 300");
+  const Result js = run_shell("node " + shell_quote((kOrt / "ort_bench.mjs").string()) + " --print-ids 300");
   ASSERT_EQ(js.status, 0) << js.err;
   EXPECT_EQ(json::parse(py.out), json::parse(js.out)) << "both peers time the same input";
 }
@@ -59,7 +50,7 @@ TEST(BenchPeers, PythonPeerErrorsAreOneLine) {
            {"--iters 5", "--model FILE.onnx is required"},
            {"--seq abc", "argument --seq: invalid int value: 'abc' (see --help)"},
            {"--bogus 1", "unrecognized arguments: --bogus 1 (see --help)"}}) {
-    const Result r = sh(peer + " " + args);
+    const Result r = run_shell(peer + " " + args);
     EXPECT_EQ(r.status, 2) << args;
     EXPECT_EQ(r.err, "ort_bench: error: " + needle + "\n") << args;
   }
@@ -74,32 +65,45 @@ fs::path write_bundle() {
                                                              {"edgemt_ee12", 48}, {"edgemt_ee4", 16}};
   std::ofstream raw(dir / "raw.jsonl");
   for (const auto& [side, ms] : sides)
-    raw << json{{"side", side}, {"round", 1}, {"seq", 64}, {"threads", 2},
+    raw << json{{"side", side},
+                {"round", 1},
+                {"seq", 64},
+                {"threads", 2},
                 {"result", {{"median_ms", ms}, {"min_ms", ms - 1}, {"max_ms", ms + 1}}}}
                .dump()
         << "\n";
   std::ofstream checks(dir / "checks.jsonl");
   checks << json{{"side", "edgemt_fp32"}, {"result", {{"check_max_rel_err", 1e-6}}}}.dump() << "\n";
-  checks << json{{"side", "ceiling"}, {"threads", 2},
-                 {"result", {{"gemm_ceiling", {{"n", 2048}, {"sgemm_gflops", 300.0}, {"packed_gflops", 270.0},
-                                               {"fma_peak_gflops", 350.0}}}}}}
+  checks << json{{"side", "ceiling"},
+                 {"threads", 2},
+                 {"result",
+                  {{"gemm_ceiling",
+                    {{"n", 2048}, {"sgemm_gflops", 300.0}, {"packed_gflops", 270.0}, {"fma_peak_gflops", 350.0}}}}}}
                 .dump()
          << "\n";
-  std::ofstream(dir / "machine.json")
-      << json{{"date", "2026-11-30T19:14:44Z"}, {"git_sha", "0123456789abcdef"}, {"git_dirty", nullptr},
-              {"lscpu", "Architecture: x86_64\nModel name:  Bundled Test CPU\nCPU(s):  16\n"},
-              {"cpus", 16}, {"mem_gib", 125.0}, {"hostname", "bundle-host"}, {"loadavg_at_end", {1.5, 0.5, 0.2}},
-              {"env", {{"BENCH_ORT_VERSION", "1.30.0"}, {"BENCH_ORT_BINDING", "python"}, {"BENCH_ROUNDS", "1"},
-                       {"BENCH_LOADAVG_START", "0.36 0.08 0.03"}}}}
-             .dump();
+  std::ofstream(dir / "machine.json") << json{
+      {"date", "2026-11-30T19:14:44Z"},
+      {"git_sha", "0123456789abcdef"},
+      {"git_dirty", nullptr},
+      {"lscpu", "Architecture: x86_64\nModel name:  Bundled Test CPU\nCPU(s):  16\n"},
+      {"cpus", 16},
+      {"mem_gib", 125.0},
+      {"hostname", "bundle-host"},
+      {"loadavg_at_end", {1.5, 0.5, 0.2}},
+      {"env",
+       {{"BENCH_ORT_VERSION", "1.30.0"},
+        {"BENCH_ORT_BINDING", "python"},
+        {"BENCH_ROUNDS", "1"},
+        {"BENCH_LOADAVG_START",
+         "0.36 0.08 0.03"}}}}.dump();
   return dir;
 }
 
 TEST(BenchPeers, BundleIsSummarisedAsTheMachineThatRanIt) {
   if (!have("node")) GTEST_SKIP() << "node not found: the four-way summary is not checked";
   const fs::path bundle = write_bundle(), out = testing::temp_dir("four_way_summary");
-  const Result r = sh("node " + shell_quote((kOrt / "summarize_four_way.mjs").string()) + " --bundle " +
-                      shell_quote(bundle.string()) + " --out-dir " + shell_quote(out.string()));
+  const Result r = run_shell("node " + shell_quote((kOrt / "summarize_four_way.mjs").string()) + " --bundle " +
+                             shell_quote(bundle.string()) + " --out-dir " + shell_quote(out.string()));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(fs::exists(out / "latest-four-way-bundle.md"));
   EXPECT_FALSE(fs::exists(out / "latest-four-way.md")) << "the local machine's summary is left alone";
@@ -119,8 +123,8 @@ TEST(BenchPeers, BundleIsSummarisedAsTheMachineThatRanIt) {
   EXPECT_NE(r.out.find("ONNX Runtime 1.30.0 (Python)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Bundled Test CPU, 16 CPUs"), std::string::npos) << r.out;
 
-  const Result both = sh("node " + shell_quote((kOrt / "summarize_four_way.mjs").string()) + " --bundle " +
-                         shell_quote(bundle.string()) + " --raw x --out-dir " + shell_quote(out.string()));
+  const Result both = run_shell("node " + shell_quote((kOrt / "summarize_four_way.mjs").string()) + " --bundle " +
+                                shell_quote(bundle.string()) + " --raw x --out-dir " + shell_quote(out.string()));
   EXPECT_EQ(both.status, 2);
   EXPECT_NE(both.err.find("--bundle replaces --raw and --checks"), std::string::npos) << both.err;
 }

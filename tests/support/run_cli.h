@@ -13,6 +13,8 @@ struct Result {
 };
 
 Result run(const std::vector<std::string>& args);
+// `cmd` run by /bin/sh (quote its words with shell_quote), stdin empty.
+Result run_shell(const std::string& cmd);
 // s as one single-quoted shell word.
 std::string shell_quote(const std::string& s);
 std::string slurp(const std::filesystem::path& p);
