@@ -44,7 +44,7 @@ std::pair<fs::path, std::string> data_dir(const std::string& asked) {
 // Logical parameters of a safetensors file, by region_of.
 std::map<std::string, double> parameters(const fs::path& file) {
   const SafetensorsFile f(file);
-  const CompressedIndex index(f);
+  const CompressedIndex& index = f.compressed_index();
   std::map<std::string, double> r;
   for (const auto& t : f.tensors()) {
     if (index.is_storage_only(t.name)) continue;

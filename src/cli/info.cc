@@ -88,7 +88,7 @@ void add_info(CLI::App& app, Run& run) {
           x->bytes += t.nbytes;
         }
       };
-      const CompressedIndex index(file);
+      const CompressedIndex& index = file.compressed_index();
       for (const auto& t : file.tensors()) count(index, t, regions[region_of(t.name)], total);
       // Task packs are regions of their own (ARCHITECTURE.md: N tasks = one backbone + N packs); a
       // pack's bytes include its adapters and LayerNorms. The checkpoint's own head is "default";
@@ -101,13 +101,13 @@ void add_info(CLI::App& app, Run& run) {
       }
       std::map<std::string, Region> task_bytes;
       task_bytes["default"] = regions.count("task head") ? regions["task head"] : Region{};
-      for (const auto& t : engine.tasks()) {
+      for (const auto& t : task_names) {
         const auto pack = d.root / "tasks" / t / "task.safetensors";
         std::error_code ec;
         if (t == "default" || !std::filesystem::exists(pack, ec)) continue;
         SafetensorsFile pf(pack);
         Region& r = regions["task " + t];
-        const CompressedIndex pindex(pf);
+        const CompressedIndex& pindex = pf.compressed_index();
         for (const auto& ti : pf.tensors()) count(pindex, ti, r, total);
         task_bytes[t] = r;
       }

@@ -191,7 +191,7 @@ using Regions = std::map<std::string, RegionStats>;
 void compress_file(const fs::path& src, const fs::path& dst, bool task_pack, const CompressOptions& o,
                    Regions& regions) {
   const SafetensorsFile f(src);
-  const CompressedIndex index(f);
+  const CompressedIndex& index = f.compressed_index();
   std::vector<CompressedTensor> encoded;
   std::vector<std::vector<float>> widened;
   encoded.reserve(f.tensors().size());  // TensorToWrite spans point into both: no reallocation
