@@ -10,10 +10,13 @@ all: build
 deps:
 	@bash scripts/install-deps.sh
 
-$(BUILD)/CMakeCache.txt:
+# The stamp is written only after CMake configured successfully, so a failed configure (say, a
+# missing package) is retried on the next `make` instead of leaving a half-made build directory.
+$(BUILD)/.configured:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	touch $@
 
-build: deps $(BUILD)/CMakeCache.txt
+build: deps $(BUILD)/.configured
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build

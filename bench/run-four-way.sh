@@ -57,7 +57,7 @@ else
   if [ "${SKIP_BUILD:-0}" = 1 ] && [ -x "$EDGEMT" ]; then
     log "SKIP_BUILD=1: using existing $EDGEMT"
   else
-    [ -f "$BUILD_DIR/CMakeCache.txt" ] || cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2
+    [ -f "$BUILD_DIR/.configured" ] || { cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2 && touch "$BUILD_DIR/.configured"; }
     cmake --build "$BUILD_DIR" -j2 --target edgemt_cli >&2
   fi
   [ -x "$EDGEMT" ] || die "no edgemt binary at $EDGEMT"

@@ -10,6 +10,7 @@ PACKAGES=(
   libcli11-dev                         # CLI
   libicu-dev                           # Unicode NFKD / case mapping for ALBERT normalisation
   libdnnl-dev                          # fp32 GEMM (oneDNN sgemm)
+  ocl-icd-opencl-dev                   # Debian's dnnl-config.cmake requires OpenCL (only a Recommends of libdnnl-dev)
   libopenblas-dev                      # the other BLAS, compared in bench/gemm_bench.cc
   libgtest-dev libgmock-dev googletest # tests
   libbenchmark-dev                     # kernel microbenchmarks
