@@ -35,7 +35,7 @@ void print_row(const std::string& name, const RegionStats& r) {
 
 void add_compress(CLI::App& app, Run& run) {
   struct Opts {
-    std::string model, out, weights = "af8", prune;
+    std::string model, out, weights = "af8", prune, activations = "fp32";
     int bits = 8, exp_bits = 3;
   };
   auto o = std::make_shared<Opts>();
@@ -48,6 +48,9 @@ void add_compress(CLI::App& app, Run& run) {
   sub->add_option("--prune", o->prune,
                   "Magnitude pruning, METHOD:SPARSITY:GROUP[,…], e.g. magnitude:0.5:encoder; groups embeddings, "
                   "encoder, tasks, all");
+  sub->add_option("--activations", o->activations,
+                  "Precision of the activations in products with the AF8 matrices: fp32 (default) or bf16 "
+                  "(run on AMX tiles where the CPU has them)");
   sub->callback([&run, o, sub] {
     run = [o, sub] {
       CompressOptions opts;
@@ -64,6 +67,13 @@ void add_compress(CLI::App& app, Run& run) {
         opts.exp_bits = sub->count("--exp-bits") ? o->exp_bits : preset->exp_bits;
         af::check_bits(opts.bits, opts.exp_bits, "--bits/--exp-bits");
       }
+      if (o->activations == "bf16") {
+        if (opts.weights != WeightFormat::AdaptivFloat || opts.bits != 8)
+          throw UsageError("--activations bf16 applies to 8-bit AdaptivFloat weights (--weights af8) only");
+        opts.activations = Activations::Bf16;
+      } else if (o->activations != "fp32") {
+        throw Error("--activations '" + o->activations + "': expected fp32 or bf16");
+      }
       if (sub->count("--prune")) opts.prune = parse_prune_specs(o->prune);
       const std::string model = o->model.empty() ? default_model_dir() : o->model;
       const CompressReport report = compress_model(model, o->out, opts);
@@ -72,7 +82,8 @@ void add_compress(CLI::App& app, Run& run) {
       if (opts.weights == WeightFormat::F32)
         std::printf("matrices F32");
       else
-        std::printf("matrices AdaptivFloat %d-bit (%d exponent bits)", opts.bits, opts.exp_bits);
+        std::printf("matrices AdaptivFloat %d-bit (%d exponent bits)%s", opts.bits, opts.exp_bits,
+                    opts.activations == Activations::Bf16 ? ", bf16 activations" : "");
       for (const auto& p : opts.prune)
         std::printf(", %s magnitude-pruned to %g %%", std::string(prune_group_name(p.group)).c_str(),
                     100.0 * p.sparsity);

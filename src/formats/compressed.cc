@@ -21,6 +21,12 @@ struct LayoutRow {
 };
 constexpr LayoutRow kLayouts[] = {{"dense", Layout::Dense}, {"bitmask", Layout::Bitmask}};
 
+struct ActivationsRow {
+  std::string_view name;
+  Activations activations;
+};
+constexpr ActivationsRow kActivations[] = {{"fp32", Activations::F32}, {"bf16", Activations::Bf16}};
+
 std::string brief(const json& v) {
   std::string s = v.dump();
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
@@ -52,6 +58,7 @@ class EntryParser {
            std::to_string(af::kMinExpBias) + ", " + std::to_string(v.format.max_exp_bias()) + "] (f32 range)");
     v.shape = shape_field();
     v.layout = layout_field();
+    v.activations = activations_field();
     const TensorInfo& codes = u8_tensor(name_);
     v.codes = bytes_of(f_, codes);
     const size_t numel = v.numel();
@@ -123,6 +130,13 @@ class EntryParser {
       if (row.name == s) return row.layout;
     fail("edgemt.tensors field 'layout' is \"" + s + "\", expected \"dense\" or \"bitmask\"");
   }
+  Activations activations_field() const {
+    if (!e_.contains("activations")) return Activations::F32;
+    const std::string s = string_field("activations");
+    for (const auto& row : kActivations)
+      if (row.name == s) return row.activations;
+    fail("edgemt.tensors field 'activations' is \"" + s + "\", expected \"fp32\" or \"bf16\"");
+  }
   const TensorInfo& u8_tensor(const std::string& name) const {
     const TensorInfo* t = f_.find(name);
     if (!t) fail("described in edgemt.tensors, but the file has no tensor '" + name + "'");
@@ -139,6 +153,12 @@ class EntryParser {
 };
 
 }  // namespace
+
+std::string_view activations_name(Activations a) {
+  for (const auto& row : kActivations)
+    if (row.activations == a) return row.name;
+  return "?";
+}
 
 std::string_view layout_name(Layout layout) {
   for (const auto& row : kLayouts)
@@ -237,10 +257,12 @@ std::vector<TensorToWrite> stored_tensors(const CompressedTensor& t) {
 
 std::string compressed_metadata(std::span<const CompressedTensor> ts) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  for (const auto& t : ts)
+  for (const auto& t : ts) {
     j[t.name] = {
         {"encoding", std::string(kEncoding)}, {"bits", t.format.bits}, {"exp_bits", t.format.exp_bits},
         {"exp_bias", t.format.exp_bias},      {"shape", t.shape},      {"layout", std::string(layout_name(t.layout))}};
+    if (t.activations != Activations::F32) j[t.name]["activations"] = std::string(activations_name(t.activations));
+  }
   return j.dump();
 }
 

@@ -21,12 +21,19 @@ inline constexpr std::string_view kMaskSuffix = ".mask";
 enum class Layout : uint8_t { Dense, Bitmask };
 std::string_view layout_name(Layout layout);  // "dense", "bitmask"
 
+// The precision a product with the weight rounds its activations to: the optional entry field
+// "activations" ("fp32", the default when absent, or "bf16"; an edgemt extension of ARCHITECTURE.md's
+// entry). With bf16, y = bf16(x)·Wᵀ in fp32 accumulation on every path; AMX runs it as bf16 tiles.
+enum class Activations : uint8_t { F32, Bf16 };
+std::string_view activations_name(Activations a);  // "fp32", "bf16"
+
 // A compressed tensor as stored, viewing the mapped file (valid while the SafetensorsFile lives).
 struct CompressedView {
   std::string name;
   af::AfFormat format;
   std::vector<int64_t> shape;  // the logical shape, e.g. [out, in]
   Layout layout = Layout::Dense;
+  Activations activations = Activations::F32;
   std::span<const uint8_t> codes;  // dense: [numel]; bitmask: [nnz], the non-zero elements row-major
   std::span<const uint8_t> mask;   // bitmask: [ceil(numel/8)], element i is bit i%8 of byte i/8; dense: empty
   size_t numel() const;
@@ -65,6 +72,7 @@ struct CompressedTensor {
   af::AfFormat format;
   std::vector<int64_t> shape;
   Layout layout = Layout::Dense;
+  Activations activations = Activations::F32;  // written only when bf16
   std::vector<uint8_t> codes;  // dense: [numel]; bitmask: the non-zero codes
   std::vector<uint8_t> mask;   // bitmask: [ceil(numel/8)]; dense: empty
 };

@@ -216,7 +216,7 @@ const DenseKernel kAvx512{32,
 
 const DenseKernel& kernel_for(Isa isa) {
 #if EDGEMT_X86
-  if (isa == Isa::kAvx512) return kAvx512;
+  if (isa >= Isa::kAvx512) return kAvx512;
   if (isa == Isa::kAvx2) return kAvx2;
 #endif
   (void)isa;

@@ -69,7 +69,7 @@ EDGEMT_TARGET_AVX512 float chains_avx512(long iters) {
 }
 #endif
 
-int lanes(Isa isa) { return isa == Isa::kAvx512 ? 16 : 8; }  // floats per chain
+int lanes(Isa isa) { return isa >= Isa::kAvx512 ? 16 : 8; }  // floats per chain
 
 }  // namespace
 
@@ -77,7 +77,7 @@ double fma_peak_gflops(Isa isa, long iters, int reps) {
   EDGEMT_CHECK(isa_supported(isa) && iters > 0 && reps > 0);
   const auto run = [&](long n) {
 #if EDGEMT_X86
-    if (isa == Isa::kAvx512) return chains_avx512(n);
+    if (isa >= Isa::kAvx512) return chains_avx512(n);
     if (isa == Isa::kAvx2) return chains_avx2(n);
 #endif
     return chains_generic(n);

@@ -5,13 +5,17 @@
 
 namespace edgemt::ops {
 
-// Ordered: each path needs the features of the ones before it.
-enum class Isa { kGeneric, kAvx2, kAvx512 };
+// Ordered: each path needs the features of the ones before it. kAmx is kAvx512 plus Intel AMX bf16
+// tiles, used by the AF8 linears with bf16 activations (kernels/amx_gemm.h); every other kernel runs
+// its AVX-512 path there.
+enum class Isa { kGeneric, kAvx2, kAvx512, kAmx };
 
-const char* isa_name(Isa isa);  // "generic", "avx2", "avx512"
+const char* isa_name(Isa isa);  // "generic", "avx2", "avx512", "amx"
 
 // The best path this CPU and OS support (AVX2 needs AVX2+FMA+BMI1/2+POPCNT, AVX-512 that and AVX512F;
-// cpuid and XCR0 via the compiler's runtime). Always kGeneric off x86-64.
+// cpuid and XCR0 via the compiler's runtime; AMX needs AMX-TILE and AMX-BF16 in cpuid, the tile
+// state enabled in XCR0, and Linux's permission for it, asked for once with arch_prctl). Always
+// kGeneric off x86-64.
 Isa detected_isa();
 inline bool isa_supported(Isa isa) { return isa <= detected_isa(); }
 

@@ -176,7 +176,7 @@ const Kernel kAvx512{8, 2, {nullptr, micro_avx512<1>, micro_avx512<2>, micro_avx
 
 const Kernel& kernel_for(Isa isa) {
 #if EDGEMT_X86
-  if (isa == Isa::kAvx512) return kAvx512;
+  if (isa >= Isa::kAvx512) return kAvx512;
   if (isa == Isa::kAvx2) return kAvx2;
 #endif
   (void)isa;

@@ -322,7 +322,7 @@ const SparseKernel kAvx512{16,
 
 const SparseKernel& kernel_for(Isa isa) {
 #if EDGEMT_X86
-  if (isa == Isa::kAvx512) return kAvx512;
+  if (isa >= Isa::kAvx512) return kAvx512;
   if (isa == Isa::kAvx2) return kAvx2;
 #endif
   (void)isa;

@@ -45,6 +45,16 @@ long count(const ops::Af8BitmaskWeights& w, int r0, int r1) {
   return nz;
 }
 
+long count(const ops::AmxBf16Weights& w, int r0, int r1) {  // panels [P, kpad/2, 16, 2] of bf16
+  long nz = 0;
+  for (int n = r0; n < r1; ++n) {
+    const uint16_t* p = w.tiles.data() + static_cast<size_t>(n / ops::kAmxPanel) * w.kpad * ops::kAmxPanel;
+    for (int k = 0; k < w.cols; ++k)
+      nz += (p[(static_cast<size_t>(k / 2) * ops::kAmxPanel + n % ops::kAmxPanel) * 2 + k % 2] & 0x7FFFu) != 0;
+  }
+  return nz;
+}
+
 }  // namespace
 
 long count_nonzeros(const LinearW& l, int row0, int rows) {

@@ -14,18 +14,28 @@ namespace {
 
 const float* bias_or_null(const float* b, int row0) { return b ? b + row0 : nullptr; }
 
+std::vector<uint8_t> dense_codes(const CompressedView& v) {  // a bitmask tensor's codes, zeros included
+  std::vector<uint8_t> dense(v.numel(), 0);
+  for (size_t i = 0, c = 0; i < dense.size(); ++i)
+    if (v.mask_bit(i)) dense[i] = v.codes[c++];
+  return dense;
+}
+
 // The prepared form of one compressed AF8 weight (`v`, [rows, cols]).
 LinearPart af8_part(const CompressedView& v, int row0, int rows, int cols, const std::string& what) {
   const int e = v.format.exp_bits, bias = v.format.exp_bias;
-  if (v.layout == Layout::Dense) return {row0, ops::Af8DenseWeights({v.codes.data(), rows, cols, e, bias}, what)};
-  const size_t numel = v.numel();
-  if (numel > 0 && static_cast<double>(v.codes.size()) > kDenseAbove * static_cast<double>(numel)) {
-    std::vector<uint8_t> dense(numel, 0);  // the bitmask kernel is slower than dense AF8 at this density
-    for (size_t i = 0, c = 0; i < numel; ++i)
-      if (v.mask_bit(i)) dense[i] = v.codes[c++];
-    return {row0, ops::Af8DenseWeights({dense.data(), rows, cols, e, bias}, what)};
+  const bool bf16 = v.activations == Activations::Bf16;
+  if (bf16 && ops::active_isa() == ops::Isa::kAmx) {  // AMX tiles are dense: zeros cost as much as weights
+    if (v.layout == Layout::Dense) return {row0, ops::AmxBf16Weights({v.codes.data(), rows, cols, e, bias}, what)};
+    return {row0, ops::AmxBf16Weights({dense_codes(v).data(), rows, cols, e, bias}, what)};
   }
-  return {row0, ops::Af8BitmaskWeights({v.mask.data(), v.codes.data(), rows, cols, e, bias}, what)};
+  if (v.layout == Layout::Dense)
+    return {row0, ops::Af8DenseWeights({v.codes.data(), rows, cols, e, bias}, what), bf16};
+  const size_t numel = v.numel();
+  if (numel > 0 && static_cast<double>(v.codes.size()) > kDenseAbove * static_cast<double>(numel))
+    // the bitmask kernel is slower than dense AF8 at this density
+    return {row0, ops::Af8DenseWeights({dense_codes(v).data(), rows, cols, e, bias}, what), bf16};
+  return {row0, ops::Af8BitmaskWeights({v.mask.data(), v.codes.data(), rows, cols, e, bias}, what), bf16};
 }
 
 }  // namespace
@@ -41,15 +51,24 @@ size_t LinearPart::bytes() const {
 void linear(const LinearW& l, const float* x, int N, float* y) {
   if (N <= 0) return;
   EDGEMT_CHECK(l.parts);
+  const float* xr = nullptr;  // bf16(x), made once for the parts that ask for it
   for (const LinearPart& p : *l.parts) {
     const float* b = bias_or_null(l.b, p.row0);
     float* yp = y + p.row0;
+    if (p.bf16_x && !xr) {
+      thread_local std::vector<float> buf;  // the caller's; the kernels' teams only read it
+      if (buf.size() < static_cast<size_t>(N) * l.in) buf.resize(static_cast<size_t>(N) * l.in);
+      ops::bf16_round_rows(x, N, l.in, l.in, buf.data());
+      xr = buf.data();
+    }
+    const float* xp = p.bf16_x ? xr : x;
     std::visit(
         [&](const auto& w) {
           using T = std::decay_t<decltype(w)>;
-          if constexpr (std::is_same_v<T, ops::PackedF32Weights>) ops::packed_linear(x, N, l.in, w, b, yp, l.out);
-          else if constexpr (std::is_same_v<T, ops::Af8DenseWeights>) ops::af8_linear(x, N, l.in, w, b, yp, l.out);
-          else ops::af8_bitmask_linear(x, N, l.in, w, b, yp, l.out);
+          if constexpr (std::is_same_v<T, ops::PackedF32Weights>) ops::packed_linear(xp, N, l.in, w, b, yp, l.out);
+          else if constexpr (std::is_same_v<T, ops::Af8DenseWeights>) ops::af8_linear(xp, N, l.in, w, b, yp, l.out);
+          else if constexpr (std::is_same_v<T, ops::AmxBf16Weights>) ops::amx_bf16_linear(xp, N, l.in, w, b, yp, l.out);
+          else ops::af8_bitmask_linear(xp, N, l.in, w, b, yp, l.out);
         },
         p.w);
   }

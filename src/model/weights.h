@@ -12,16 +12,19 @@
 #include "formats/config.h"
 #include "formats/safetensors.h"
 #include "kernels/af8_gemm.h"
+#include "kernels/amx_gemm.h"
 #include "kernels/packed_gemm.h"
 #include "kernels/sparse_gemm.h"
 
 namespace edgemt {
 
 // One block of a linear layer's output features, prepared once at load in the kernel's own layout:
-// fp32 packed panels, dense AF8 codes, or bitmask-sparse AF8 codes (docs/kernels.md).
+// fp32 packed panels, dense AF8 codes, bitmask-sparse AF8 codes, or (an AF8 tensor with bf16
+// activations on an AMX CPU) bf16 tiles (docs/kernels.md).
 struct LinearPart {
   int row0 = 0;  // first output feature of the block
-  std::variant<ops::PackedF32Weights, ops::Af8DenseWeights, ops::Af8BitmaskWeights> w;
+  std::variant<ops::PackedF32Weights, ops::Af8DenseWeights, ops::Af8BitmaskWeights, ops::AmxBf16Weights> w;
+  bool bf16_x = false;  // AF8 kernels: round x to bf16 first (the tensor asks for bf16 activations, no AMX)
 
   int rows() const;
   size_t bytes() const;

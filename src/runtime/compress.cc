@@ -244,6 +244,7 @@ void compress_file(const fs::path& src, const fs::path& dst, bool task_pack, con
       if (o.weights == WeightFormat::AdaptivFloat) {
         const af::AfFormat fmt = af::fit_format(w, o.bits, o.exp_bits, where);
         CompressedTensor c = compress_tensor(t.name, shape, w, fmt, pruned ? Layout::Bitmask : Layout::Dense);
+        c.activations = o.activations;
         st.matrix_zeros =
             pruned ? w.size() - c.codes.size() : static_cast<size_t>(std::count(c.codes.begin(), c.codes.end(), 0));
         st.bytes_after = c.codes.size() + c.mask.size();
@@ -299,6 +300,7 @@ void write_config(const ModelDir& dir, const fs::path& dst, const CompressOption
   if (o.weights == WeightFormat::AdaptivFloat) {
     step["bits"] = o.bits;
     step["exp_bits"] = o.exp_bits;
+    step["activations"] = std::string(activations_name(o.activations));
   }
   step["prune"] = nlohmann::ordered_json::array();
   for (const auto& p : o.prune)

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "formats/compressed.h"
+
 namespace edgemt {
 
 // Which matrices a pruning spec covers; "all" on the command line is all three.
@@ -46,6 +48,7 @@ struct CompressOptions {
   int bits = 8;                                       // AdaptivFloat n
   int exp_bits = 3;                                   // AdaptivFloat e
   std::vector<PruneSpec> prune = {};
+  Activations activations = Activations::F32;         // AF8 matrices: activations rounded to bf16 in their products
 };
 
 struct RegionStats {

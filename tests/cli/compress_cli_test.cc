@@ -2,6 +2,7 @@
 // accuracy within a point of the uncompressed model), and one-line errors that leave no directory.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "support/files.h"
@@ -56,6 +57,13 @@ TEST(CompressCli, SummaryAndAUsableModel) {
   ASSERT_EQ(af6.status, 0) << af6.err;
   EXPECT_NE(af6.out.find("AdaptivFloat 6-bit (2 exponent bits)"), std::string::npos) << af6.out;
   EXPECT_TRUE(fs::is_regular_file(out.parent_path() / "af6/model.safetensors")) << "--out DIR/ names DIR";
+  const auto bf16 = run({"compress", "--model", demo_model().string(), "--out", (out.parent_path() / "bf16").string(),
+                         "--activations", "bf16"});
+  ASSERT_EQ(bf16.status, 0) << bf16.err;
+  EXPECT_NE(bf16.out.find("matrices AdaptivFloat 8-bit (3 exponent bits), bf16 activations\n"), std::string::npos)
+      << bf16.out;
+  const json config = json::parse(testing::slurp(out.parent_path() / "bf16/config.json"));
+  EXPECT_EQ(config["edgemt"]["compress"].back()["activations"], "bf16");
 }
 
 TEST(CompressCli, Sst2AccuracyStaysWithinAPoint) {
@@ -63,10 +71,13 @@ TEST(CompressCli, Sst2AccuracyStaysWithinAPoint) {
   const fs::path dev = testing::shared_dir() / "glue/SST-2/dev.tsv";
   const fs::path out = testing::temp_dir("compress_cli_sst2") / "af8";
   ASSERT_EQ(run({"compress", "--model", demo_model().string(), "--out", out.string()}).status, 0);
-  double accuracy[2];
-  for (int k = 0; k < 2; ++k) {
-    const auto r =
-        run({"eval", "--model", (k ? out : demo_model()).string(), "--data", dev.string(), "--json", "--batch", "64"});
+  const fs::path bf16 = out.parent_path() / "af8-bf16";
+  ASSERT_EQ(run({"compress", "--model", demo_model().string(), "--out", bf16.string(), "--activations", "bf16"}).status,
+            0);
+  double accuracy[3];
+  for (int k = 0; k < 3; ++k) {
+    const fs::path model = k == 0 ? demo_model() : k == 1 ? out : bf16;
+    const auto r = run({"eval", "--model", model.string(), "--data", dev.string(), "--json", "--batch", "64"});
     ASSERT_EQ(r.status, 0) << r.err;
     const json j = json::parse(r.out);
     ASSERT_EQ(j["examples"], 872);
@@ -74,6 +85,10 @@ TEST(CompressCli, Sst2AccuracyStaysWithinAPoint) {
   }
   EXPECT_GT(accuracy[0], 0.75) << "the bundled model's own accuracy";
   EXPECT_LE(std::abs(accuracy[1] - accuracy[0]), 0.01) << "uncompressed " << accuracy[0] << ", AF8 " << accuracy[1];
+  EXPECT_LE(std::abs(accuracy[2] - accuracy[0]), 0.01)
+      << "uncompressed " << accuracy[0] << ", AF8 with bf16 activations " << accuracy[2];
+  std::printf("SST-2 dev: uncompressed %.4f, AF8 %.4f, AF8 + bf16 activations %.4f\n", accuracy[0], accuracy[1],
+              accuracy[2]);
 }
 
 TEST(CompressCli, BadInputIsOneLineAndLeavesNothing) {
@@ -97,6 +112,11 @@ TEST(CompressCli, BadInputIsOneLineAndLeavesNothing) {
   expect_error(compress({"--weights", "int4"}), 1, "--weights 'int4': expected af8 or f32");
   expect_error(compress({"--weights", "f32", "--bits", "6"}), 2, "--bits and --exp-bits apply to --weights af8 only");
   expect_error(compress({"--bits", "eight"}), 2, "--bits");
+  expect_error(compress({"--activations", "fp16"}), 1, "--activations 'fp16': expected fp32 or bf16");
+  expect_error(compress({"--weights", "f32", "--activations", "bf16"}), 2,
+               "--activations bf16 applies to 8-bit AdaptivFloat weights (--weights af8) only");
+  expect_error(compress({"--bits", "6", "--exp-bits", "2", "--activations", "bf16"}), 2,
+               "--activations bf16 applies to 8-bit AdaptivFloat weights");
   expect_error(run({"compress", "--model", model}), 2, "--out is required");
   expect_error(run({"compress", "--model", model, "--out", (demo_model() / "inner").string()}), 1,
                "--out lies inside --model");

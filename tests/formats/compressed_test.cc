@@ -94,6 +94,23 @@ TEST(Compressed, BitmaskRoundTrip) {
   for (size_t i = 0; i < w.size(); ++i) EXPECT_EQ(got[i], af::decode(dense[i], f)) << i;
 }
 
+TEST(Compressed, ActivationsFieldIsWrittenOnlyForBf16AndReadBack) {
+  const std::vector<float> w = sample_weights();
+  const af::AfFormat f = af::fit_format(w, 8, 3);
+  CompressedTensor plain = compress_tensor("a.weight", {3, 11}, w, f, Layout::Dense);
+  CompressedTensor bf16 = compress_tensor("b.weight", {3, 11}, w, f, Layout::Bitmask);
+  bf16.activations = Activations::Bf16;
+  const json meta = json::parse(compressed_metadata(std::vector{plain, bf16}));
+  EXPECT_FALSE(meta["a.weight"].contains("activations")) << "fp32, the default, keeps older files' entries";
+  EXPECT_EQ(meta["b.weight"]["activations"], "bf16");
+  const SafetensorsFile file(write_compressed("activations.safetensors", {plain, bf16}, {1.0f}));
+  const CompressedIndex index(file);
+  EXPECT_EQ(index.get("a.weight").activations, Activations::F32);
+  EXPECT_EQ(index.get("b.weight").activations, Activations::Bf16);
+  EXPECT_EQ(activations_name(Activations::Bf16), "bf16");
+  EXPECT_EQ(activations_name(Activations::F32), "fp32");
+}
+
 TEST(Compressed, EmptyTensor) {
   const af::AfFormat f{.bits = 8, .exp_bits = 3, .exp_bias = 0};
   const CompressedTensor c = compress_tensor("e.weight", {0, 4}, {}, f, Layout::Bitmask);
@@ -192,6 +209,10 @@ TEST(CompressedErrors, Fields) {
   EXPECT_ERROR(load_error(meta(entry({{"shape", "2x3"}})), {kDense}), "field 'shape' must be an array");
   EXPECT_ERROR(load_error(meta(entry({{"layout", "csr"}})), {kDense}),
                "tensor 'w': edgemt.tensors field 'layout' is \"csr\", expected \"dense\" or \"bitmask\"");
+  EXPECT_ERROR(load_error(meta(entry({{"activations", "int8"}})), {kDense}),
+               "tensor 'w': edgemt.tensors field 'activations' is \"int8\", expected \"fp32\" or \"bf16\"");
+  EXPECT_ERROR(load_error(meta(entry({{"activations", 16}})), {kDense}),
+               "tensor 'w': edgemt.tensors field 'activations' must be a string, got 16");
 }
 
 TEST(CompressedErrors, StoredTensors) {

@@ -24,6 +24,7 @@ TEST(Isa, Names) {
   EXPECT_STREQ(ops::isa_name(Isa::kGeneric), "generic");
   EXPECT_STREQ(ops::isa_name(Isa::kAvx2), "avx2");
   EXPECT_STREQ(ops::isa_name(Isa::kAvx512), "avx512");
+  EXPECT_STREQ(ops::isa_name(Isa::kAmx), "amx");
 }
 
 TEST(Isa, DetectionAgreesWithProcCpuinfo) {
@@ -37,20 +38,24 @@ TEST(Isa, DetectionAgreesWithProcCpuinfo) {
     }
   const auto has = [&](const char* f) { return flags.find(std::string(" ") + f + " ") != std::string::npos; };
   const bool avx2 = has("avx2") && has("fma") && has("bmi1") && has("bmi2") && has("popcnt");
-  const Isa expected = !avx2 ? Isa::kGeneric : has("avx512f") ? Isa::kAvx512 : Isa::kAvx2;
+  // Linux lists amx_tile/amx_bf16 only where it supports the tile state (and then grants its use).
+  const Isa expected = !avx2             ? Isa::kGeneric
+                       : !has("avx512f") ? Isa::kAvx2
+                       : has("amx_tile") && has("amx_bf16") ? Isa::kAmx
+                                                            : Isa::kAvx512;
   EXPECT_EQ(ops::detected_isa(), expected) << flags;
   EXPECT_TRUE(ops::isa_supported(Isa::kGeneric));
 }
 
 TEST(Isa, ChoiceFollowsEdgemtIsa) {
-  for (Isa detected : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa detected : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
     SCOPED_TRACE(ops::isa_name(detected));
     for (const char* unset : {static_cast<const char*>(nullptr), ""}) {
       const auto c = ops::choose_isa(unset, detected);
       EXPECT_EQ(c.isa, detected);
       EXPECT_EQ(c.warning, "");
     }
-    for (Isa request : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa request : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
       const auto c = ops::choose_isa(ops::isa_name(request), detected);
       if (request <= detected) {
         EXPECT_EQ(c.isa, request);
@@ -71,7 +76,7 @@ TEST(Isa, UnknownValueIsAnError) {
       ADD_FAILURE() << bad << ": no error";
     } catch (const Error& e) {
       EXPECT_EQ(std::string(e.what()),
-                std::string("EDGEMT_ISA: unknown value '") + bad + "' (expected generic, avx2 or avx512)");
+                std::string("EDGEMT_ISA: unknown value '") + bad + "' (expected generic, avx2, avx512 or amx)");
     }
   }
 }
@@ -161,12 +166,12 @@ TEST(IsaEnv, GenericForcesThePortablePath) {
 }
 
 TEST(IsaEnv, UnsupportedRequestFallsBackWithOneWarning) {
-  const Child c = run_child("avx512");
+  const Child c = run_child("amx");  // the top path: only an AMX machine has it
   EXPECT_EQ(c.status, 0) << c.out << c.err;
   EXPECT_NE(c.out.find(std::string("active_isa=") + ops::isa_name(ops::detected_isa())), std::string::npos) << c.out;
   EXPECT_NE(c.out.find("[  PASSED  ] 1 test."), std::string::npos) << c.out;
-  const bool supported = ops::isa_supported(Isa::kAvx512);
-  EXPECT_EQ(count(c.err, "edgemt: warning: EDGEMT_ISA=avx512 is not supported by this CPU"), supported ? 0 : 1)
+  const bool supported = ops::isa_supported(Isa::kAmx);
+  EXPECT_EQ(count(c.err, "edgemt: warning: EDGEMT_ISA=amx is not supported by this CPU"), supported ? 0 : 1)
       << c.err;
 }
 

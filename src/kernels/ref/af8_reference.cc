@@ -1,7 +1,10 @@
 // The AdaptivFloat-8 reference, written to read like ALGORITHMS.md §7.
 #include "kernels/ref/af8_reference.h"
 
+#include <algorithm>
+#include <cfenv>
 #include <cmath>
+#include <limits>
 
 namespace edgemt::ref {
 
@@ -13,6 +16,19 @@ double af8_value(uint8_t code, int exp_bits, int exp_bias) {
   if (field == 0 && m == 0) return 0.0;
   const double v = std::ldexp(1.0 + std::ldexp(m, -mant_bits), field + exp_bias);
   return sign ? -v : v;
+}
+
+float bf16_round(float x) {
+  if (x == 0.0f || !std::isfinite(x)) return x;
+  int e = 0;
+  std::frexp(static_cast<double>(x), &e);                   // |x| = m · 2^e, m ∈ [0.5, 1)
+  const double quantum = std::ldexp(1.0, std::max(e - 8, -133));  // 8 significant bits, or the subnormal step
+  const int mode = std::fegetround();
+  std::fesetround(FE_TONEAREST);
+  const double r = std::nearbyint(static_cast<double>(x) / quantum) * quantum;  // ties to even
+  std::fesetround(mode);
+  if (std::fabs(r) > std::numeric_limits<float>::max()) return std::copysign(std::numeric_limits<float>::infinity(), x);
+  return std::copysign(static_cast<float>(r), x);
 }
 
 std::vector<double> af8_decode(const ops::Af8Matrix& w) {

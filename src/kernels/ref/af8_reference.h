@@ -12,6 +12,10 @@ namespace edgemt::ref {
 // (−1)^s · 2^(field + exp_bias) · (1 + m / 2^(7 − exp_bits)); field 0 and m 0 is zero.
 double af8_value(uint8_t code, int exp_bits, int exp_bias);
 
+// x rounded to bf16 (8 significant bits, ties to even; bf16 subnormals step by 2^-133) by the
+// arithmetic definition, in double; beyond the largest bf16 → ±Inf; NaN, ±Inf and ±0 unchanged.
+float bf16_round(float x);
+
 // Weights decoded to double, [N, K].
 std::vector<double> af8_decode(const ops::Af8Matrix& w);
 std::vector<double> af8_decode(const ops::Af8BitmaskMatrix& w);
