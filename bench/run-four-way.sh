@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# edgemt fp32, edgemt compressed (AF8, encoder pruned 50 %), ONNX Runtime fp32 and ONNX Runtime
-# dynamic int8 on the same ALBERT model, batch 1, interleaved; plus edgemt with an early-exit pack
+# edgemt fp32, edgemt compressed (AF8, encoder pruned 50 %; with fp32 and with bf16 activations),
+# ONNX Runtime fp32 and ONNX Runtime dynamic int8 on the same ALBERT model, batch 1, interleaved;
+# plus edgemt with an early-exit pack
 # leaving after layer EXIT_AT (default 4) vs all 12 layers. See bench/README.md ("Four-way").
 #
 #   bench/run-four-way.sh [PERF_DIR]
@@ -73,6 +74,13 @@ if [ ! -f "$COMPRESSED_DIR/model.safetensors" ] || [ "$PERF_DIR/model.safetensor
   rm -rf "$COMPRESSED_DIR"
   "$EDGEMT" compress --model "$PERF_DIR" --out "$COMPRESSED_DIR" --weights af8 --prune "$PRUNE" >&2
 fi
+# The same with bf16 activations (`--activations bf16`: AMX tiles where the CPU has them).
+COMPRESSED_BF16_DIR=$COMPRESSED_DIR-bf16
+if [ ! -f "$COMPRESSED_BF16_DIR/model.safetensors" ] || [ "$COMPRESSED_DIR/model.safetensors" -nt "$COMPRESSED_BF16_DIR/model.safetensors" ]; then
+  log "compressing $PERF_DIR → $COMPRESSED_BF16_DIR (--weights af8 --prune $PRUNE --activations bf16)"
+  rm -rf "$COMPRESSED_BF16_DIR"
+  "$EDGEMT" compress --model "$PERF_DIR" --out "$COMPRESSED_BF16_DIR" --weights af8 --prune "$PRUNE" --activations bf16 >&2
+fi
 
 # A task pack whose off-ramp after layer 4 is certain (tests/tools/make_early_exit_pack.py): timed with
 # its threshold (every sentence leaves after layer 4) and with --exit-threshold 0 (all 12 layers).
@@ -129,6 +137,7 @@ check_ort() {  # side model tol
 log "accuracy vs check.json"
 check_edgemt edgemt_fp32 "$PERF_DIR" 1e-3
 check_edgemt edgemt_af8 "$COMPRESSED_DIR" 1e30
+check_edgemt edgemt_af8_bf16 "$COMPRESSED_BF16_DIR" 1e30
 check_ort ort_fp32 "$PERF_DIR/model.onnx" 1e-3
 check_ort ort_int8 "$PERF_DIR/model.int8.onnx" 1e30
 cat "$CHECKS" >&2
@@ -142,12 +151,13 @@ done
 # ---- timing: interleaved, the first side rotating between rounds -------------------------------
 RAW="$TMP/raw.jsonl"
 : >"$RAW"
-SIDES=(edgemt_fp32 edgemt_af8 ort_fp32 ort_int8 edgemt_ee12 edgemt_ee4)
+SIDES=(edgemt_fp32 edgemt_af8 edgemt_af8_bf16 ort_fp32 ort_int8 edgemt_ee12 edgemt_ee4)
 run_side() {  # side round seq threads
   local side=$1 round=$2 seq=$3 threads=$4 out="$TMP/run.out" err="$TMP/run.err"
   case "$side" in
     edgemt_fp32) env "${EDGEMT_ENV_ARGS[@]}" "$EDGEMT" bench --model "$PERF_DIR" --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" --json ;;
     edgemt_af8) env "${EDGEMT_ENV_ARGS[@]}" "$EDGEMT" bench --model "$COMPRESSED_DIR" --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" --json ;;
+    edgemt_af8_bf16) env "${EDGEMT_ENV_ARGS[@]}" "$EDGEMT" bench --model "$COMPRESSED_BF16_DIR" --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" --json ;;
     ort_fp32) "${ORT_BENCH[@]}" --model "$PERF_DIR/model.onnx" --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" ;;
     ort_int8) "${ORT_BENCH[@]}" --model "$PERF_DIR/model.int8.onnx" --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" ;;
     edgemt_ee12) env "${EDGEMT_ENV_ARGS[@]}" "$EDGEMT" bench --model "$EE_DIR" --task ee --exit-threshold 0 --seq "$seq" --iters "$ITERS" --warmup "$WARMUP" --threads "$threads" --json ;;

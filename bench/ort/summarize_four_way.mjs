@@ -37,10 +37,15 @@ const sh = (cmd, argv) => {
 };
 const lines = (f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 
-const SIDES = ['edgemt_fp32', 'edgemt_af8', 'ort_fp32', 'ort_int8', 'edgemt_ee12', 'edgemt_ee4'];
+// edgemt_af8_bf16 (the compressed model with bf16 activations) is absent from runs before 2026-11-30.
+const OPTIONAL = ['edgemt_af8_bf16'];
+const ALL_SIDES = ['edgemt_fp32', 'edgemt_af8', 'edgemt_af8_bf16', 'ort_fp32', 'ort_int8', 'edgemt_ee12', 'edgemt_ee4'];
 const raw = lines(args.raw);
 const checks = lines(args.checks);
 if (!raw.length) die('no results');
+for (const o of raw) if (!ALL_SIDES.includes(o.side)) die(`unknown side '${o.side}'`);
+const SIDES = ALL_SIDES.filter((s) => !OPTIONAL.includes(s) || raw.some((o) => o.side === s));
+const bf16 = SIDES.includes('edgemt_af8_bf16');
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
@@ -50,7 +55,6 @@ const r3 = (x) => Math.round(x * 1000) / 1000;
 
 const groups = new Map();
 for (const o of raw) {
-  if (!SIDES.includes(o.side)) die(`unknown side '${o.side}'`);
   const k = `${o.threads}/${o.seq}`;
   if (!groups.has(k)) groups.set(k, { seq: o.seq, threads: o.threads, ...Object.fromEntries(SIDES.map((s) => [s, []])) });
   groups.get(k)[o.side].push(o.result);
@@ -64,8 +68,10 @@ const rows = [...groups.values()].sort((a, b) => a.threads - b.threads || a.seq 
     row[`${s}_max_ms`] = r3(Math.max(...g[s].map((r) => r.max_ms)));
     row[`${s}_round_medians_ms`] = g[s].map((r) => r.median_ms);
   }
-  for (const s of ['edgemt_fp32', 'edgemt_af8', 'ort_int8']) row[`${s}_vs_ort_fp32`] = r3(row.ort_fp32_median_ms / row[`${s}_median_ms`]);
+  for (const s of ['edgemt_fp32', 'edgemt_af8', 'ort_int8', ...(bf16 ? ['edgemt_af8_bf16'] : [])])
+    row[`${s}_vs_ort_fp32`] = r3(row.ort_fp32_median_ms / row[`${s}_median_ms`]);
   row.edgemt_af8_vs_ort_int8 = r3(row.ort_int8_median_ms / row.edgemt_af8_median_ms);
+  if (bf16) row.edgemt_af8_bf16_vs_ort_int8 = r3(row.ort_int8_median_ms / row.edgemt_af8_bf16_median_ms);
   row.early_exit_speedup = r3(row.edgemt_ee12_median_ms / row.edgemt_ee4_median_ms);
   return row;
 });
@@ -107,7 +113,8 @@ const result = {
   },
   perf_dir: env.BENCH_PERF_DIR || null,
   edgemt: { binary: env.BENCH_EDGEMT || null, compressed_dir: env.BENCH_COMPRESSED_DIR || null,
-    compress: `--weights af8 --prune ${env.BENCH_PRUNE || '?'}` },
+    compress: `--weights af8 --prune ${env.BENCH_PRUNE || '?'}`,
+    ...(bf16 ? { compress_bf16: `--weights af8 --prune ${env.BENCH_PRUNE || '?'} --activations bf16` } : {}) },
   check_max_rel_err_vs_hf: Object.fromEntries(SIDES.map((s) => [s, checkOf(s)])),
   gemm_ceiling: ceilings,
   method: {
@@ -135,10 +142,12 @@ md.push(`- machine: ${result.machine.model_name ?? '?'}, ${result.machine.cpus} 
   `${result.machine.loadavg_at_start.join(' ') || '?'}, at end ${result.machine.loadavg_at_end.join(' ')}`);
 md.push(`- batch 1, bench LCG ids; ${result.method.rounds} rounds × (${result.method.warmup} warm-up + ` +
   `${result.method.iters} timed) per side, first side rotating; median of per-round medians (min–max)`);
-md.push(`- compressed: \`edgemt compress ${result.edgemt.compress}\``);
+md.push(`- compressed: \`edgemt compress ${result.edgemt.compress}\`` +
+  (bf16 ? `; compressed bf16-act: the same plus \`--activations bf16\` (AMX bf16 tiles where the CPU has them)` : ''));
 if (result.env.edgemt_processes_env) md.push(`- edgemt processes ran with \`${result.env.edgemt_processes_env}\``);
 md.push(`- logits vs HF (check.json, max rel err): edgemt fp32 ${e(result.check_max_rel_err_vs_hf.edgemt_fp32)}, ` +
-  `edgemt compressed ${e(result.check_max_rel_err_vs_hf.edgemt_af8)}, ORT fp32 ${e(result.check_max_rel_err_vs_hf.ort_fp32)}, ` +
+  `edgemt compressed ${e(result.check_max_rel_err_vs_hf.edgemt_af8)}, ` +
+  (bf16 ? `edgemt compressed bf16-act ${e(result.check_max_rel_err_vs_hf.edgemt_af8_bf16)}, ` : '') + `ORT fp32 ${e(result.check_max_rel_err_vs_hf.ort_fp32)}, ` +
   `ORT int8 ${e(result.check_max_rel_err_vs_hf.ort_int8)}`);
 for (const c of ceilings) {
   md.push(`- fp32 GEMM ceiling (${c.n}³, ${c.threads} threads): oneDNN sgemm ${c.sgemm_gflops.toFixed(0)} GFLOP/s, ` +
@@ -147,12 +156,16 @@ for (const c of ceilings) {
 }
 md.push(`- raw: \`${name}\``);
 md.push('');
-md.push('| seq | threads | edgemt fp32 ms | edgemt compressed ms | ORT fp32 ms | ORT int8 ms | fp32 vs ORT fp32 | compressed vs ORT fp32 | compressed vs ORT int8 |');
-md.push('|----:|--------:|---:|---:|---:|---:|---:|---:|---:|');
+md.push('| seq | threads | edgemt fp32 ms | edgemt compressed ms |' + (bf16 ? ' edgemt compressed bf16-act ms |' : '') +
+  ' ORT fp32 ms | ORT int8 ms | fp32 vs ORT fp32 | compressed vs ORT fp32 | compressed vs ORT int8 |' +
+  (bf16 ? ' bf16-act vs ORT fp32 | bf16-act vs ORT int8 |' : ''));
+md.push('|----:|--------:|---:|---:|' + (bf16 ? '---:|' : '') + '---:|---:|---:|---:|---:|' + (bf16 ? '---:|---:|' : ''));
 for (const r of rows) {
   const c = (s) => `${f(r[`${s}_median_ms`])} (${f(r[`${s}_min_ms`])}–${f(r[`${s}_max_ms`])})`;
-  md.push(`| ${r.seq} | ${r.threads} | ${c('edgemt_fp32')} | ${c('edgemt_af8')} | ${c('ort_fp32')} | ${c('ort_int8')} | ` +
-    `${r.edgemt_fp32_vs_ort_fp32.toFixed(2)}× | ${r.edgemt_af8_vs_ort_fp32.toFixed(2)}× | ${r.edgemt_af8_vs_ort_int8.toFixed(2)}× |`);
+  md.push(`| ${r.seq} | ${r.threads} | ${c('edgemt_fp32')} | ${c('edgemt_af8')} | ` + (bf16 ? `${c('edgemt_af8_bf16')} | ` : '') +
+    `${c('ort_fp32')} | ${c('ort_int8')} | ` +
+    `${r.edgemt_fp32_vs_ort_fp32.toFixed(2)}× | ${r.edgemt_af8_vs_ort_fp32.toFixed(2)}× | ${r.edgemt_af8_vs_ort_int8.toFixed(2)}× |` +
+    (bf16 ? ` ${r.edgemt_af8_bf16_vs_ort_fp32.toFixed(2)}× | ${r.edgemt_af8_bf16_vs_ort_int8.toFixed(2)}× |` : ''));
 }
 md.push('');
 md.push(`Early exit: a task pack whose off-ramp after layer ${env.BENCH_EXIT_AT || 4} is certain, with its threshold vs \`--exit-threshold 0\` (same pack, all 12 layers).`);

@@ -50,11 +50,12 @@ constexpr long kL2Bytes = 256 << 10;     // the part of L2 (512 KB on Zen 3) an 
 using MicroFn = void (*)(int kc, const float* a, int lda, const float* bp, size_t pstride, const float* init,
                          float* c, int ldc, int nc, const float* next);
 
-constexpr int kMaxMr = 8;
+constexpr int kMaxMr = 12;
 
 struct Kernel {
   int mr;  // rows of x per call
   int np;  // panels per call (stored panels come in pairs, so a pair never runs past them)
+  bool packs_a;  // micro reads x packed per row block as [k, rows] (lda unused), else in place
   std::array<MicroFn, kMaxMr + 1> micro;  // by row count, 1..mr
 };
 
@@ -77,7 +78,7 @@ void micro_generic(int kc, const float* a, int lda, const float* bp, size_t /*ps
     for (int j = 0; j < nc; ++j) c[static_cast<long>(r) * ldc + j] = acc[r][j];
 }
 
-const Kernel kGeneric{4, 1, {nullptr, micro_generic<1>, micro_generic<2>, micro_generic<3>, micro_generic<4>}};
+const Kernel kGeneric{4, 1, false, {nullptr, micro_generic<1>, micro_generic<2>, micro_generic<3>, micro_generic<4>}};
 
 #if EDGEMT_X86
 
@@ -127,7 +128,7 @@ EDGEMT_TARGET_AVX2 void micro_avx2(int kc, const float* a, int lda, const float*
   }
 }
 
-const Kernel kAvx2{6, 1, {nullptr, micro_avx2<1>, micro_avx2<2>, micro_avx2<3>, micro_avx2<4>, micro_avx2<5>,
+const Kernel kAvx2{6, 1, false, {nullptr, micro_avx2<1>, micro_avx2<2>, micro_avx2<3>, micro_avx2<4>, micro_avx2<5>,
                        micro_avx2<6>}};
 
 // Two panels per call, a panel row in one 16-float register: MR×2 accumulators, MR broadcasts and 2
@@ -136,13 +137,16 @@ EDGEMT_TARGET_AVX512 inline __mmask16 lanes_below16(int n) {
   return static_cast<__mmask16>(n >= 16 ? 0xFFFF : n <= 0 ? 0 : (1u << n) - 1);
 }
 
-template <int MR>
-EDGEMT_TARGET_AVX512 void micro_avx512(int kc, const float* a, int lda, const float* bp, size_t pstride,
-                                       const float* init, float* c, int ldc, int nc, const float* next) {
+// `a` is packed: [kc, MR], the MR rows' values of one k side by side, so every broadcast is one
+// load at a constant offset from one pointer (reading MR rows of x in place needs MR pointers, more
+// than the 16 general registers hold with the rest: GCC spilled them inside the k loop).
+template <int MR, bool kPrefetch>
+EDGEMT_TARGET_AVX512 void micro_avx512_body(int kc, const float* a, const float* bp, size_t pstride,
+                                            const float* init, float* c, int ldc, int nc, const float* next) {
   __m512 c0[MR], c1[MR];
   const __mmask16 m0 = lanes_below16(nc), m1 = lanes_below16(nc - 16);
   const float* bq = bp + pstride;
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     const float* cr = c + static_cast<long>(r) * ldc;
     c0[r] = init ? _mm512_loadu_ps(init) : _mm512_maskz_loadu_ps(m0, cr);
@@ -150,18 +154,18 @@ EDGEMT_TARGET_AVX512 void micro_avx512(int kc, const float* a, int lda, const fl
   }
   for (int k = 0; k < kc; ++k) {
     const __m512 b0 = _mm512_loadu_ps(bp + k * 16), b1 = _mm512_loadu_ps(bq + k * 16);
-    if (next) {
+    if constexpr (kPrefetch) {
       _mm_prefetch(reinterpret_cast<const char*>(next + k * 16), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(next + pstride + k * 16), _MM_HINT_T0);
     }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
-      const __m512 ar = _mm512_set1_ps(a[static_cast<long>(r) * lda + k]);
+      const __m512 ar = _mm512_set1_ps(a[k * MR + r]);
       c0[r] = _mm512_fmadd_ps(ar, b0, c0[r]);
       c1[r] = _mm512_fmadd_ps(ar, b1, c1[r]);
     }
   }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     float* cr = c + static_cast<long>(r) * ldc;
     _mm512_mask_storeu_ps(cr, m0, c0[r]);
@@ -169,8 +173,16 @@ EDGEMT_TARGET_AVX512 void micro_avx512(int kc, const float* a, int lda, const fl
   }
 }
 
-const Kernel kAvx512{8, 2, {nullptr, micro_avx512<1>, micro_avx512<2>, micro_avx512<3>, micro_avx512<4>,
-                            micro_avx512<5>, micro_avx512<6>, micro_avx512<7>, micro_avx512<8>}};
+template <int MR>
+EDGEMT_TARGET_AVX512 void micro_avx512(int kc, const float* a, int /*lda: packed*/, const float* bp, size_t pstride,
+                                       const float* init, float* c, int ldc, int nc, const float* next) {
+  if (next) micro_avx512_body<MR, true>(kc, a, bp, pstride, init, c, ldc, nc, next);
+  else micro_avx512_body<MR, false>(kc, a, bp, pstride, init, c, ldc, nc, next);
+}
+
+const Kernel kAvx512{12, 2, true, {nullptr, micro_avx512<1>, micro_avx512<2>, micro_avx512<3>, micro_avx512<4>,
+                            micro_avx512<5>, micro_avx512<6>, micro_avx512<7>, micro_avx512<8>, micro_avx512<9>,
+                            micro_avx512<10>, micro_avx512<11>, micro_avx512<12>}};
 
 #endif  // EDGEMT_X86
 
@@ -181,6 +193,43 @@ const Kernel& kernel_for(Isa isa) {
 #endif
   (void)isa;
   return kGeneric;
+}
+
+// Row blocks of the rows [i0, i1): as even as possible, ≤ mr rows each (a 1- or 2-row block runs at
+// a fraction of the FMA rate: too few independent accumulators). Block r is [row_at(r), row_at(r + 1)).
+struct RowBlocks {
+  int i0, i1, count;
+  RowBlocks(int i0_, int i1_, int mr) : i0(i0_), i1(i1_), count((i1_ - i0_ + mr - 1) / mr) {}
+  int row_at(int r) const { return i0 + (i1 - i0) * r / count; }
+};
+
+// K in spans whose x block [i1 - i0, span] stays in L2 while every panel walks it.
+int span_for(int rows) { return std::max(kKc, static_cast<int>(kL2Bytes / (sizeof(float) * rows)) / kKc * kKc); }
+
+// Where x [i, k] goes in the packed copy, for the row block starting at row i of block [i0, i1) and
+// the span starting at s0 (ending at s1): block by block of kMc rows, span by span, row block by row
+// block, each [s1 - s0, rows] — so the micro-kernel reads rows' values of one k side by side.
+size_t packed_offset(int K, int i0, int i1, int s0, int s1, int i) {
+  return static_cast<size_t>(i0) * K + static_cast<size_t>(i1 - i0) * s0 + static_cast<size_t>(i - i0) * (s1 - s0);
+}
+
+// Packs the row blocks [g0, g1) (counted over every kMc block of x's M rows) into apack.
+void pack_x(const float* x, int M, int ldx, int K, int mr, float* apack, int g0, int g1) {
+  int g = 0;
+  for (int i0 = 0; i0 < M && g < g1; i0 += kMc) {
+    const RowBlocks rb(i0, std::min(M, i0 + kMc), mr);
+    const int span = span_for(rb.i1 - rb.i0);
+    for (int r = 0; r < rb.count; ++r, ++g) {
+      if (g < g0 || g >= g1) continue;
+      const int i = rb.row_at(r), rows = rb.row_at(r + 1) - i;
+      for (int s0 = 0; s0 < K; s0 += span) {
+        const int s1 = std::min(K, s0 + span);
+        float* dst = apack + packed_offset(K, rb.i0, rb.i1, s0, s1, i);
+        for (int k = s0; k < s1; ++k, dst += rows)
+          for (int q = 0; q < rows; ++q) dst[q] = x[static_cast<long>(i + q) * ldx + k];
+      }
+    }
+  }
 }
 
 void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weights& w, const float* b, float* y,
@@ -196,8 +245,22 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
   const size_t pstride = static_cast<size_t>(K) * kF32Panel;          // floats from one panel to the next
   std::vector<float> init(static_cast<size_t>(w.stored_panels()) * kF32Panel, 0.0f);  // bias, zero padded
   if (b) std::copy(b, b + N, init.begin());
+  // Kernels that read x packed: one copy (the caller's buffer, grown as needed), packed by the team
+  // row block by row block before any thread computes.
+  thread_local std::vector<float> apack;
+  int all_blocks = 0;
+  if (kern.packs_a) {
+    if (apack.size() < static_cast<size_t>(M) * K) apack.resize(static_cast<size_t>(M) * K);
+    for (int i0 = 0; i0 < M; i0 += kMc) all_blocks += RowBlocks(i0, std::min(M, i0 + kMc), kern.mr).count;
+  }
+  float* const ap = apack.data();
 #pragma omp parallel if (static_cast <long>(M) * N * K >= kParallelMacs)
   {
+    if (kern.packs_a) {
+      const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+      pack_x(x, M, ldx, K, kern.mr, ap, all_blocks * t / nt, all_blocks * (t + 1) / nt);
+#pragma omp barrier
+    }
     // Each thread owns a range of units (every output computed by one thread, in one K order) and
     // walks their weights front to back. (Handing out chunks of panels dynamically measured slower.)
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
@@ -205,11 +268,8 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
     const int u1 = static_cast<int>(static_cast<long>(units) * (t + 1) / nt);
     for (int i0 = 0; i0 < M; i0 += kMc) {
       const int i1 = std::min(M, i0 + kMc);
-      // Row blocks as even as possible (≤ mr rows each): a 1- or 2-row block runs at a fraction of the
-      // FMA rate (too few independent accumulators).
-      const int blocks = (i1 - i0 + kern.mr - 1) / kern.mr;
-      // K in spans whose x block [i1 - i0, span] stays in L2 while every panel walks it.
-      const int span = std::max(kKc, static_cast<int>(kL2Bytes / (sizeof(float) * (i1 - i0))) / kKc * kKc);
+      const RowBlocks rb(i0, i1, kern.mr);
+      const int span = span_for(i1 - i0);
       for (int s0 = 0; s0 < K; s0 += span) {
         const int s1 = std::min(K, s0 + span);
         for (int u = u0; u < u1; ++u) {
@@ -223,9 +283,11 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
             const float* next = k0 + kc < s1 ? bp + static_cast<size_t>(kc) * kF32Panel
                                 : u + 1 < u1  ? w.panels.data() + (static_cast<size_t>(j + np) * K + s0) * kF32Panel
                                               : nullptr;
-            for (int r = 0; r < blocks; ++r) {
-              const int i = i0 + (i1 - i0) * r / blocks, rows = i0 + (i1 - i0) * (r + 1) / blocks - i;
-              kern.micro[static_cast<size_t>(rows)](kc, x + static_cast<long>(i) * ldx + k0, ldx, bp, pstride, init_j,
+            for (int r = 0; r < rb.count; ++r) {
+              const int i = rb.row_at(r), rows = rb.row_at(r + 1) - i;
+              const float* a = kern.packs_a ? ap + packed_offset(K, i0, i1, s0, s1, i) + static_cast<size_t>(k0 - s0) * rows
+                                            : x + static_cast<long>(i) * ldx + k0;
+              kern.micro[static_cast<size_t>(rows)](kc, a, ldx, bp, pstride, init_j,
                                                     y + static_cast<long>(i) * ldy + j * kF32Panel, ldy, nc,
                                                     r == 0 ? next : nullptr);
             }

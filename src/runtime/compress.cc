@@ -300,7 +300,7 @@ void write_config(const ModelDir& dir, const fs::path& dst, const CompressOption
   if (o.weights == WeightFormat::AdaptivFloat) {
     step["bits"] = o.bits;
     step["exp_bits"] = o.exp_bits;
-    step["activations"] = std::string(activations_name(o.activations));
+    if (o.activations != Activations::F32) step["activations"] = std::string(activations_name(o.activations));
   }
   step["prune"] = nlohmann::ordered_json::array();
   for (const auto& p : o.prune)
