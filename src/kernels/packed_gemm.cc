@@ -3,7 +3,7 @@
 // ALBERT-base's layer is 28 MB of fp32): per span of K whose x block stays in L2, per panel, per K
 // block of kc, a register-blocked MR×16 micro-kernel runs over every row of x against the panel's
 // [kc, 16] block (16 KB: L1), the first row block prefetching the thread's next block. Paths:
-// portable C++ (4×16), AVX2+FMA (6×16), AVX-512 (8×32: two panels per call).
+// portable C++ (4×16), AVX2+FMA (6×16), AVX-512 (12×32: two panels per call, x packed once per call).
 #include "kernels/packed_gemm.h"
 
 #include <omp.h>
