@@ -206,28 +206,22 @@ struct RowBlocks {
 // K in spans whose x block [i1 - i0, span] stays in L2 while every panel walks it.
 int span_for(int rows) { return std::max(kKc, static_cast<int>(kL2Bytes / (sizeof(float) * rows)) / kKc * kKc); }
 
-// Where x [i, k] goes in the packed copy, for the row block starting at row i of block [i0, i1) and
-// the span starting at s0 (ending at s1): block by block of kMc rows, span by span, row block by row
-// block, each [s1 - s0, rows] — so the micro-kernel reads rows' values of one k side by side.
-size_t packed_offset(int K, int i0, int i1, int s0, int s1, int i) {
-  return static_cast<size_t>(i0) * K + static_cast<size_t>(i1 - i0) * s0 + static_cast<size_t>(i - i0) * (s1 - s0);
+// Where x [i, k] goes in the packed copy of one block of rows [i0, i1) (≤ kMc rows), for the row
+// block starting at row i and the span [s0, s1): span by span, row block by row block, each
+// [s1 - s0, rows], so the micro-kernel reads the rows' values of one k side by side.
+size_t packed_offset(int i0, int i1, int s0, int s1, int i) {
+  return static_cast<size_t>(i1 - i0) * s0 + static_cast<size_t>(i - i0) * (s1 - s0);
 }
 
-// Packs the row blocks [g0, g1) (counted over every kMc block of x's M rows) into apack.
-void pack_x(const float* x, int M, int ldx, int K, int mr, float* apack, int g0, int g1) {
-  int g = 0;
-  for (int i0 = 0; i0 < M && g < g1; i0 += kMc) {
-    const RowBlocks rb(i0, std::min(M, i0 + kMc), mr);
-    const int span = span_for(rb.i1 - rb.i0);
-    for (int r = 0; r < rb.count; ++r, ++g) {
-      if (g < g0 || g >= g1) continue;
-      const int i = rb.row_at(r), rows = rb.row_at(r + 1) - i;
-      for (int s0 = 0; s0 < K; s0 += span) {
-        const int s1 = std::min(K, s0 + span);
-        float* dst = apack + packed_offset(K, rb.i0, rb.i1, s0, s1, i);
-        for (int k = s0; k < s1; ++k, dst += rows)
-          for (int q = 0; q < rows; ++q) dst[q] = x[static_cast<long>(i + q) * ldx + k];
-      }
+// Packs row blocks [r0, r1) of rb, every span, into apack.
+void pack_x(const float* x, int ldx, int K, const RowBlocks& rb, int span, float* apack, int r0, int r1) {
+  for (int r = r0; r < r1; ++r) {
+    const int i = rb.row_at(r), rows = rb.row_at(r + 1) - i;
+    for (int s0 = 0; s0 < K; s0 += span) {
+      const int s1 = std::min(K, s0 + span);
+      float* dst = apack + packed_offset(rb.i0, rb.i1, s0, s1, i);
+      for (int k = s0; k < s1; ++k, dst += rows)
+        for (int q = 0; q < rows; ++q) dst[q] = x[static_cast<long>(i + q) * ldx + k];
     }
   }
 }
@@ -245,22 +239,14 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
   const size_t pstride = static_cast<size_t>(K) * kF32Panel;          // floats from one panel to the next
   std::vector<float> init(static_cast<size_t>(w.stored_panels()) * kF32Panel, 0.0f);  // bias, zero padded
   if (b) std::copy(b, b + N, init.begin());
-  // Kernels that read x packed: one copy (the caller's buffer, grown as needed), packed by the team
-  // row block by row block before any thread computes.
+  // Kernels that read x packed: one copy of a block of ≤ kMc rows (the caller's buffer, kept between
+  // calls), packed by the team row block by row block before any thread computes on it.
   thread_local std::vector<float> apack;
-  int all_blocks = 0;
-  if (kern.packs_a) {
-    if (apack.size() < static_cast<size_t>(M) * K) apack.resize(static_cast<size_t>(M) * K);
-    for (int i0 = 0; i0 < M; i0 += kMc) all_blocks += RowBlocks(i0, std::min(M, i0 + kMc), kern.mr).count;
-  }
+  if (kern.packs_a && apack.size() < static_cast<size_t>(std::min(M, kMc)) * K)
+    apack.resize(static_cast<size_t>(std::min(M, kMc)) * K);
   float* const ap = apack.data();
 #pragma omp parallel if (static_cast <long>(M) * N * K >= kParallelMacs)
   {
-    if (kern.packs_a) {
-      const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-      pack_x(x, M, ldx, K, kern.mr, ap, all_blocks * t / nt, all_blocks * (t + 1) / nt);
-#pragma omp barrier
-    }
     // Each thread owns a range of units (every output computed by one thread, in one K order) and
     // walks their weights front to back. (Handing out chunks of panels dynamically measured slower.)
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
@@ -270,6 +256,11 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
       const int i1 = std::min(M, i0 + kMc);
       const RowBlocks rb(i0, i1, kern.mr);
       const int span = span_for(i1 - i0);
+      if (kern.packs_a) {
+#pragma omp barrier
+        pack_x(x, ldx, K, rb, span, ap, rb.count * t / nt, rb.count * (t + 1) / nt);
+#pragma omp barrier
+      }
       for (int s0 = 0; s0 < K; s0 += span) {
         const int s1 = std::min(K, s0 + span);
         for (int u = u0; u < u1; ++u) {
@@ -285,7 +276,7 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
                                               : nullptr;
             for (int r = 0; r < rb.count; ++r) {
               const int i = rb.row_at(r), rows = rb.row_at(r + 1) - i;
-              const float* a = kern.packs_a ? ap + packed_offset(K, i0, i1, s0, s1, i) + static_cast<size_t>(k0 - s0) * rows
+              const float* a = kern.packs_a ? ap + packed_offset(i0, i1, s0, s1, i) + static_cast<size_t>(k0 - s0) * rows
                                             : x + static_cast<long>(i) * ldx + k0;
               kern.micro[static_cast<size_t>(rows)](kc, a, ldx, bp, pstride, init_j,
                                                     y + static_cast<long>(i) * ldy + j * kF32Panel, ldy, nc,
