@@ -56,13 +56,15 @@ TEST(BenchPeers, PythonPeerErrorsAreOneLine) {
   }
 }
 
-// A bundle as run-four-way.sh leaves it: one round of every side at one length, a ceiling line, and
-// the facts of a machine that is not this one.
-fs::path write_bundle() {
-  const fs::path dir = testing::temp_dir("four_way_bundle");
-  const std::vector<std::pair<std::string, double>> sides = {{"edgemt_fp32", 50}, {"edgemt_af8", 25},
-                                                             {"ort_fp32", 60},    {"ort_int8", 40},
-                                                             {"edgemt_ee12", 48}, {"edgemt_ee4", 16}};
+// A bundle as run-four-way.sh leaves it: one round of every side at one length (the bf16-activation
+// side only where asked: runs before it lack it), a ceiling line, and the facts of a machine that is
+// not this one.
+fs::path write_bundle(bool bf16_side = false) {
+  const fs::path dir = testing::temp_dir(bf16_side ? "four_way_bundle_bf16" : "four_way_bundle");
+  std::vector<std::pair<std::string, double>> sides = {{"edgemt_fp32", 50}, {"edgemt_af8", 25},
+                                                       {"ort_fp32", 60},    {"ort_int8", 40},
+                                                       {"edgemt_ee12", 48}, {"edgemt_ee4", 16}};
+  if (bf16_side) sides.emplace_back("edgemt_af8_bf16", 20);
   std::ofstream raw(dir / "raw.jsonl");
   for (const auto& [side, ms] : sides)
     raw << json{{"side", side},
@@ -122,11 +124,27 @@ TEST(BenchPeers, BundleIsSummarisedAsTheMachineThatRanIt) {
   EXPECT_DOUBLE_EQ(row["early_exit_speedup"].get<double>(), 3.0);       // 48 / 16
   EXPECT_NE(r.out.find("ONNX Runtime 1.30.0 (Python)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Bundled Test CPU, 16 CPUs"), std::string::npos) << r.out;
+  EXPECT_FALSE(row.contains("edgemt_af8_bf16_vs_ort_fp32")) << "no bf16-activation side in this run";
+  EXPECT_EQ(r.out.find("bf16-act"), std::string::npos) << r.out;
 
   const Result both = run_shell("node " + shell_quote((kOrt / "summarize_four_way.mjs").string()) + " --bundle " +
                                 shell_quote(bundle.string()) + " --raw x --out-dir " + shell_quote(out.string()));
   EXPECT_EQ(both.status, 2);
   EXPECT_NE(both.err.find("--bundle replaces --raw and --checks"), std::string::npos) << both.err;
+}
+
+TEST(BenchPeers, Bf16ActivationSideGetsItsColumns) {
+  if (!have("node")) GTEST_SKIP() << "node not found: the four-way summary is not checked";
+  const fs::path bundle = write_bundle(true), out = testing::temp_dir("four_way_summary_bf16");
+  const Result r = run_shell("node " + shell_quote((kOrt / "summarize_four_way.mjs").string()) + " --bundle " +
+                             shell_quote(bundle.string()) + " --out-dir " + shell_quote(out.string()));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(testing::slurp(out / "four-way-20261130T191444Z-0123456789.json"));
+  const json row = j["rows"][0];
+  EXPECT_DOUBLE_EQ(row["edgemt_af8_bf16_vs_ort_fp32"].get<double>(), 3.0);  // 60 / 20
+  EXPECT_DOUBLE_EQ(row["edgemt_af8_bf16_vs_ort_int8"].get<double>(), 2.0);  // 40 / 20
+  EXPECT_NE(r.out.find("| 3.00× | 2.00× |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--activations bf16"), std::string::npos) << r.out;
 }
 
 }  // namespace
