@@ -71,11 +71,13 @@ struct alignas(64) TileConfig {
 };
 
 // xb [Mp, kpad] bf16 bits = x [M, K] rounded, rows ≥ M and columns ≥ K zero. 16 floats per step:
-// the same integer rounding as bf16_bits.
+// the same integer rounding as bf16_bits. (The all-lanes maskz forms avoid GCC 12's false
+// -Wmaybe-uninitialized on the unmasked intrinsics' _mm512_undefined source.)
 EDGEMT_TARGET_AVX512 void to_bf16_rows(const float* x, int M, int K, int ldx, int Mp, int kpad, uint16_t* xb) {
   const __m512i round = _mm512_set1_epi32(0x7FFF), one = _mm512_set1_epi32(1);
   const __m512i abs_mask = _mm512_set1_epi32(0x7FFFFFFF), inf = _mm512_set1_epi32(0x7F800000);
   const __m512i quiet = _mm512_set1_epi32(0x00400000);
+  const __mmask16 all = 0xFFFF;
   for (int i = 0; i < Mp; ++i) {
     uint16_t* d = xb + static_cast<size_t>(i) * kpad;
     if (i >= M) {
@@ -88,9 +90,10 @@ EDGEMT_TARGET_AVX512 void to_bf16_rows(const float* x, int M, int K, int ldx, in
       const __mmask16 m = static_cast<__mmask16>((1u << n) - 1u);
       const __m512i u = _mm512_castps_si512(_mm512_maskz_loadu_ps(m, s + k));
       const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs_mask), inf);
-      __m512i r = _mm512_add_epi32(_mm512_add_epi32(u, round), _mm512_and_si512(_mm512_srli_epi32(u, 16), one));
+      __m512i r = _mm512_add_epi32(_mm512_add_epi32(u, round), _mm512_and_si512(_mm512_maskz_srli_epi32(all, u, 16), one));
       r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(u, quiet));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + k), _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + k),
+                          _mm512_maskz_cvtepi32_epi16(all, _mm512_maskz_srli_epi32(all, r, 16)));
     }
   }
 }
