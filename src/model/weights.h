@@ -52,7 +52,8 @@ double nonzero_fraction(const LinearW& l);
 
 // `<prefix>.weight` [out, in] and `<prefix>.bias` [out] of each prefix, stacked along out, from f:
 // a compressed AF8 weight stays compressed (bitmask with more than kDenseAbove non-zeros runs as
-// dense AF8, faster there), anything else is widened to fp32 and packed (the widened copy is not
+// dense AF8, faster there; one whose tensor asks for bf16 activations becomes bf16 tiles when
+// active_isa() is kAmx, else an AF8 part with bf16_x), anything else is widened to fp32 and packed (the widened copy is not
 // kept). Owned bytes (the stacked bias) go to `owned`; the file's tensors read go to `used`. Throws edgemt::Error
 // naming the file and tensor.
 LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& prefixes, int out, int in,
