@@ -70,30 +70,39 @@ struct alignas(64) TileConfig {
   uint8_t rows[16] = {};
 };
 
-// xb [Mp, kpad] bf16 bits = x [M, K] rounded, rows ≥ M and columns ≥ K zero. 16 floats per step:
-// the same integer rounding as bf16_bits. (The all-lanes maskz forms avoid GCC 12's false
-// -Wmaybe-uninitialized on the unmasked intrinsics' _mm512_undefined source.)
-EDGEMT_TARGET_AVX512 void to_bf16_rows(const float* x, int M, int K, int ldx, int Mp, int kpad, uint16_t* xb) {
+// xb [terms, Mp, kpad] bf16 bits: term 0 = x [M, K] rounded, term t the rounding of what the terms
+// before it left (x − Σ earlier terms, exact in fp32); rows ≥ M and columns ≥ K zero. Three terms
+// hold a normal fp32 exactly (8 + 8 + 8 significant bits). 16 floats per step, with the same integer
+// rounding as bf16_bits. (The all-lanes maskz forms avoid GCC 12's false -Wmaybe-uninitialized on
+// the unmasked intrinsics' _mm512_undefined source.)
+EDGEMT_TARGET_AVX512 void to_bf16_rows(const float* x, int M, int K, int ldx, int Mp, int kpad, int terms,
+                                       uint16_t* xb, int i0, int i1) {
   const __m512i round = _mm512_set1_epi32(0x7FFF), one = _mm512_set1_epi32(1);
   const __m512i abs_mask = _mm512_set1_epi32(0x7FFFFFFF), inf = _mm512_set1_epi32(0x7F800000);
-  const __m512i quiet = _mm512_set1_epi32(0x00400000);
+  const __m512i quiet = _mm512_set1_epi32(0x00400000), high = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
   const __mmask16 all = 0xFFFF;
-  for (int i = 0; i < Mp; ++i) {
-    uint16_t* d = xb + static_cast<size_t>(i) * kpad;
+  const size_t plane = static_cast<size_t>(Mp) * kpad;
+  for (int i = i0; i < i1; ++i) {
     if (i >= M) {
-      std::memset(d, 0, sizeof(uint16_t) * static_cast<size_t>(kpad));
+      for (int t = 0; t < terms; ++t)
+        std::memset(xb + t * plane + static_cast<size_t>(i) * kpad, 0, sizeof(uint16_t) * static_cast<size_t>(kpad));
       continue;
     }
     const float* s = x + static_cast<size_t>(i) * ldx;
     for (int k = 0; k < kpad; k += 16) {
       const int n = std::clamp(K - k, 0, 16);
       const __mmask16 m = static_cast<__mmask16>((1u << n) - 1u);
-      const __m512i u = _mm512_castps_si512(_mm512_maskz_loadu_ps(m, s + k));
-      const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs_mask), inf);
-      __m512i r = _mm512_add_epi32(_mm512_add_epi32(u, round), _mm512_and_si512(_mm512_maskz_srli_epi32(all, u, 16), one));
-      r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(u, quiet));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + k),
-                          _mm512_maskz_cvtepi32_epi16(all, _mm512_maskz_srli_epi32(all, r, 16)));
+      __m512 v = _mm512_maskz_loadu_ps(m, s + k);
+      for (int t = 0; t < terms; ++t) {
+        const __m512i u = _mm512_castps_si512(v);
+        const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs_mask), inf);
+        __m512i r =
+            _mm512_add_epi32(_mm512_add_epi32(u, round), _mm512_and_si512(_mm512_maskz_srli_epi32(all, u, 16), one));
+        r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(u, quiet));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(xb + t * plane + static_cast<size_t>(i) * kpad + k),
+                            _mm512_maskz_cvtepi32_epi16(all, _mm512_maskz_srli_epi32(all, r, 16)));
+        v = _mm512_sub_ps(v, _mm512_castsi512_ps(_mm512_and_si512(r, high)));  // what this term left
+      }
     }
   }
 }
@@ -108,10 +117,13 @@ void store_tile(const float* c, int r0, int M, int q, int N, const float* b, flo
   }
 }
 
-// Panels 2·pair and 2·pair + 1 over every row block of xb [Mp, kpad]: C tiles 0–3 (two row blocks ×
-// two panels), A tiles 4–5, B tiles 6–7; each B tile feeds two products, each A tile two.
-void panel_pair(const uint16_t* xb, int M, int Mp, const AmxBf16Weights& w, int pair,
-                const float* b, float* y, int ldy) {
+// Panels 2·pair and 2·pair + 1 over every row block of xb [T, Mp, kpad]: C tiles 0–3 (two row blocks
+// × two panels), A tiles 4–5 (one term at a time), B tiles 6–7; each B tile feeds 2·T products,
+// each A tile two.
+template <int T>
+void panel_pair(const uint16_t* xb, int M, int Mp, const AmxBf16Weights& w, int pair, const float* b, float* y,
+                int ldy) {
+  const size_t plane = static_cast<size_t>(Mp) * w.kpad;
   const size_t panel_elems = static_cast<size_t>(w.kpad) * kAmxPanel;
   const uint16_t* b0 = w.tiles.data() + static_cast<size_t>(2 * pair) * panel_elems;
   const uint16_t* b1 = b0 + panel_elems;
@@ -129,12 +141,15 @@ void panel_pair(const uint16_t* xb, int M, int Mp, const AmxBf16Weights& w, int 
       for (int s = 0; s < steps; ++s) {
         EDGEMT_TILE_LOAD(6, b0 + 512 * static_cast<size_t>(s), 64);
         EDGEMT_TILE_LOAD(7, b1 + 512 * static_cast<size_t>(s), 64);
-        EDGEMT_TILE_LOAD(4, a0 + kAmxK * s, xstride);
-        EDGEMT_TILE_LOAD(5, a1 + kAmxK * s, xstride);
-        EDGEMT_TILE_DPBF16PS(0, 4, 6);
-        EDGEMT_TILE_DPBF16PS(1, 4, 7);
-        EDGEMT_TILE_DPBF16PS(2, 5, 6);
-        EDGEMT_TILE_DPBF16PS(3, 5, 7);
+#pragma GCC unroll 3
+        for (int t = 0; t < T; ++t) {
+          EDGEMT_TILE_LOAD(4, a0 + t * plane + kAmxK * s, xstride);
+          EDGEMT_TILE_LOAD(5, a1 + t * plane + kAmxK * s, xstride);
+          EDGEMT_TILE_DPBF16PS(0, 4, 6);
+          EDGEMT_TILE_DPBF16PS(1, 4, 7);
+          EDGEMT_TILE_DPBF16PS(2, 5, 6);
+          EDGEMT_TILE_DPBF16PS(3, 5, 7);
+        }
       }
       EDGEMT_TILE_STORE(2, c[2], 64);
       EDGEMT_TILE_STORE(3, c[3], 64);
@@ -144,9 +159,12 @@ void panel_pair(const uint16_t* xb, int M, int Mp, const AmxBf16Weights& w, int 
       for (int s = 0; s < steps; ++s) {
         EDGEMT_TILE_LOAD(6, b0 + 512 * static_cast<size_t>(s), 64);
         EDGEMT_TILE_LOAD(7, b1 + 512 * static_cast<size_t>(s), 64);
-        EDGEMT_TILE_LOAD(4, a0 + kAmxK * s, xstride);
-        EDGEMT_TILE_DPBF16PS(0, 4, 6);
-        EDGEMT_TILE_DPBF16PS(1, 4, 7);
+#pragma GCC unroll 3
+        for (int t = 0; t < T; ++t) {
+          EDGEMT_TILE_LOAD(4, a0 + t * plane + kAmxK * s, xstride);
+          EDGEMT_TILE_DPBF16PS(0, 4, 6);
+          EDGEMT_TILE_DPBF16PS(1, 4, 7);
+        }
       }
     }
     EDGEMT_TILE_STORE(0, c[0], 64);
@@ -169,28 +187,56 @@ void release_tiles() { __asm__ volatile("tilerelease" ::: "memory"); }
 
 }  // namespace
 
-void amx_bf16_linear(const float* x, int M, int ldx, const AmxBf16Weights& w, const float* b, float* y, int ldy) {
-  if (M <= 0 || w.rows == 0) return;
-  EDGEMT_CHECK(active_isa() == Isa::kAmx);
-  const int Mp = (M + kAmxPanel - 1) / kAmxPanel * kAmxPanel;
-  thread_local std::vector<uint16_t> xb;  // the caller's; the team only reads it
-  if (xb.size() < static_cast<size_t>(Mp) * w.kpad) xb.resize(static_cast<size_t>(Mp) * w.kpad);
-  to_bf16_rows(x, M, w.cols, ldx, Mp, w.kpad, xb.data());
-  const uint16_t* xbp = xb.data();
+AmxX amx_convert_x(const float* x, int M, int ldx, int K, AmxActivations act) {
+  EDGEMT_CHECK(active_isa() == Isa::kAmx && M >= 0 && K >= 0);
+  AmxX r{nullptr, M, (M + kAmxPanel - 1) / kAmxPanel * kAmxPanel, (K + kAmxK - 1) / kAmxK * kAmxK, K,
+         act == AmxActivations::kBf16 ? 1 : 3};
+  thread_local AlignedVector<uint16_t> buf;  // the caller's; a team only reads it. (A tile row that
+  // straddles two cache lines costs two: unaligned buffers ran the same model 1.6× slower.)
+  const size_t need = static_cast<size_t>(r.terms) * r.Mp * r.kpad;
+  if (buf.size() < need) buf.resize(need);
+  uint16_t* xb = buf.data();
+#pragma omp parallel if (static_cast<long>(M) * K >= (1L << 15))
+  {
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    to_bf16_rows(x, M, K, ldx, r.Mp, r.kpad, r.terms, xb, r.Mp * t / nt, r.Mp * (t + 1) / nt);
+  }
+  r.data = xb;
+  return r;
+}
+
+void amx_bf16_linear(const AmxX& xb, const AmxBf16Weights& w, const float* b, float* y, int ldy) {
+  if (xb.M <= 0 || w.rows == 0) return;
+  EDGEMT_CHECK(active_isa() == Isa::kAmx && xb.K == w.cols && xb.kpad == w.kpad);
+  const uint16_t* xbp = xb.data;
+  const int M = xb.M, Mp = xb.Mp, terms = xb.terms;
   const int pairs = w.panels / 2;
   const long macs = static_cast<long>(M) * w.cols * w.rows;
 #pragma omp parallel if (pairs > 1 && macs >= (1L << 20))
   {
     load_tile_config();
 #pragma omp for schedule(static)
-    for (int p = 0; p < pairs; ++p) panel_pair(xbp, M, Mp, w, p, b, y, ldy);
+    for (int p = 0; p < pairs; ++p) {
+      if (terms == 1) panel_pair<1>(xbp, M, Mp, w, p, b, y, ldy);
+      else panel_pair<3>(xbp, M, Mp, w, p, b, y, ldy);
+    }
     release_tiles();
   }
 }
 
+void amx_bf16_linear(const float* x, int M, int ldx, const AmxBf16Weights& w, const float* b, float* y, int ldy,
+                     AmxActivations act) {
+  if (M <= 0 || w.rows == 0) return;
+  amx_bf16_linear(amx_convert_x(x, M, ldx, w.cols, act), w, b, y, ldy);
+}
+
 #else
 
-void amx_bf16_linear(const float*, int, int, const AmxBf16Weights&, const float*, float*, int) {
+AmxX amx_convert_x(const float*, int, int, int, AmxActivations) { throw Error("amx_convert_x: AMX is an x86-64 path"); }
+void amx_bf16_linear(const AmxX&, const AmxBf16Weights&, const float*, float*, int) {
+  throw Error("amx_bf16_linear: AMX is an x86-64 path");
+}
+void amx_bf16_linear(const float*, int, int, const AmxBf16Weights&, const float*, float*, int, AmxActivations) {
   throw Error("amx_bf16_linear: AMX is an x86-64 path");
 }
 

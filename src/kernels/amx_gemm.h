@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/aligned.h"
 #include "kernels/af8.h"
 
 namespace edgemt::ops {
@@ -39,15 +40,31 @@ struct AmxBf16Weights {
   int cols;    // K
   int kpad;    // K rounded up to kAmxK
   int panels;  // ceil(N/16) rounded up to even
-  std::vector<uint16_t> tiles;  // [panels, kpad/2, 16, 2] bf16 bits
+  AlignedVector<uint16_t> tiles;  // [panels, kpad/2, 16, 2] bf16 bits; 64-byte aligned, like every tile row
 
   size_t bytes() const { return tiles.size() * sizeof(uint16_t); }
 };
 
-// x [M, K] (row stride ldx), b [N] or nullptr → y [M, N] (row stride ldy) = bf16(x)·Wᵀ + b on AMX
-// tiles. Requires active_isa() == Isa::kAmx (which includes the OS's permission for tile data).
-// Threads: OpenMP over pairs of panels, split statically. Per calling thread it keeps a buffer of
-// bf16(x) between calls: 2 · ceil(M/16)·16 · kpad bytes.
-void amx_bf16_linear(const float* x, int M, int ldx, const AmxBf16Weights& w, const float* b, float* y, int ldy);
+// What the kernel multiplies the weights by: bf16(x) (one bf16 product per weight), or x itself as
+// the sum of three bf16 terms, hi + mid + lo, which hold every normal fp32 exactly (three products
+// per weight, fp32 sums: an fp32 GEMM's accuracy).
+enum class AmxActivations { kBf16, kFp32 };
+
+// x [M, K] (row stride ldx), b [N] or nullptr → y [M, N] (row stride ldy) = x̂·Wᵀ + b on AMX tiles,
+// x̂ as `act` says. Requires active_isa() == Isa::kAmx (which includes the OS's permission for tile
+// data). Threads: OpenMP over pairs of panels, split statically. Per calling thread it keeps a
+// buffer of the bf16 terms between calls: terms · 2 · ceil(M/16)·16 · kpad bytes.
+void amx_bf16_linear(const float* x, int M, int ldx, const AmxBf16Weights& w, const float* b, float* y, int ldy,
+                     AmxActivations act = AmxActivations::kBf16);
+
+// The same in two steps, so that several weights with one input width (q, k, v) share one
+// conversion: x's bf16 terms [terms, Mp, kpad] (zero padded), in the calling thread's buffer (valid
+// until its next amx_convert_x; converted by an OpenMP team), then the product with each weight.
+struct AmxX {
+  const uint16_t* data;
+  int M, Mp, kpad, K, terms;
+};
+AmxX amx_convert_x(const float* x, int M, int ldx, int K, AmxActivations act);
+void amx_bf16_linear(const AmxX& xb, const AmxBf16Weights& w, const float* b, float* y, int ldy);
 
 }  // namespace edgemt::ops

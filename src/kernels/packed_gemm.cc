@@ -241,7 +241,7 @@ void run(const Kernel& kern, const float* x, int M, int ldx, const PackedF32Weig
   if (b) std::copy(b, b + N, init.begin());
   // Kernels that read x packed: one copy of a block of ≤ kMc rows (the caller's buffer, kept between
   // calls), packed by the team row block by row block before any thread computes on it.
-  thread_local std::vector<float> apack;
+  thread_local AlignedVector<float> apack;
   if (kern.packs_a && apack.size() < static_cast<size_t>(std::min(M, kMc)) * K)
     apack.resize(static_cast<size_t>(std::min(M, kMc)) * K);
   float* const ap = apack.data();

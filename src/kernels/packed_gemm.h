@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "core/aligned.h"
 #include "kernels/isa.h"
 
 namespace edgemt::ops {
@@ -23,7 +24,7 @@ struct PackedF32Weights {
 
   int rows;                   // N
   int cols;                   // K
-  std::vector<float> panels;  // [stored_panels(), K, 16]
+  AlignedVector<float> panels;  // [stored_panels(), K, 16], 64-byte aligned (a panel row is one AVX-512 vector)
 
   int num_panels() const { return (rows + kF32Panel - 1) / kF32Panel; }  // those holding features
   int stored_panels() const { return (num_panels() + 1) / 2 * 2; }

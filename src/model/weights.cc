@@ -1,8 +1,9 @@
 // Loading ALBERT weights by their HF names: shape/dtype checks, widening of F16/BF16, linear layers
-// prepared for their kernels (fp32 packed, dense AF8, bitmask AF8).
+// prepared for their kernels (fp32 packed, dense AF8, bitmask AF8, bf16 AMX tiles).
 #include "model/weights.h"
 
 #include <algorithm>
+#include <optional>
 #include <type_traits>
 
 #include "core/error.h"
@@ -25,9 +26,12 @@ std::vector<uint8_t> dense_codes(const CompressedView& v) {  // a bitmask tensor
 LinearPart af8_part(const CompressedView& v, int row0, int rows, int cols, const std::string& what) {
   const int e = v.format.exp_bits, bias = v.format.exp_bias;
   const bool bf16 = v.activations == Activations::Bf16;
-  if (bf16 && ops::active_isa() == ops::Isa::kAmx) {  // AMX tiles are dense: zeros cost as much as weights
-    if (v.layout == Layout::Dense) return {row0, ops::AmxBf16Weights({v.codes.data(), rows, cols, e, bias}, what)};
-    return {row0, ops::AmxBf16Weights({dense_codes(v).data(), rows, cols, e, bias}, what)};
+  // On AMX every AF8 weight becomes bf16 tiles (it widens to bf16 exactly): with bf16 activations one
+  // product per weight, with fp32 ones three (x as hi + mid + lo, exact), still faster than the fp32
+  // kernels. Tiles are dense: zeros cost as much as weights, and 2 bytes each.
+  if (ops::active_isa() == ops::Isa::kAmx) {
+    if (v.layout == Layout::Dense) return {row0, ops::AmxBf16Weights({v.codes.data(), rows, cols, e, bias}, what), bf16};
+    return {row0, ops::AmxBf16Weights({dense_codes(v).data(), rows, cols, e, bias}, what), bf16};
   }
   if (v.layout == Layout::Dense)
     return {row0, ops::Af8DenseWeights({v.codes.data(), rows, cols, e, bias}, what), bf16};
@@ -51,23 +55,30 @@ size_t LinearPart::bytes() const {
 void linear(const LinearW& l, const float* x, int N, float* y) {
   if (N <= 0) return;
   EDGEMT_CHECK(l.parts);
-  const float* xr = nullptr;  // bf16(x), made once for the parts that ask for it
+  const float* xr = nullptr;  // bf16(x), made once for the AF8 parts that ask for it
+  std::optional<ops::AmxX> xa;  // x's bf16 terms, made once for the AMX parts
   for (const LinearPart& p : *l.parts) {
     const float* b = bias_or_null(l.b, p.row0);
     float* yp = y + p.row0;
-    if (p.bf16_x && !xr) {
+    const bool amx = std::holds_alternative<ops::AmxBf16Weights>(p.w);  // rounds x itself
+    if (p.bf16_x && !amx && !xr) {
       thread_local std::vector<float> buf;  // the caller's; the kernels' teams only read it
       if (buf.size() < static_cast<size_t>(N) * l.in) buf.resize(static_cast<size_t>(N) * l.in);
       ops::bf16_round_rows(x, N, l.in, l.in, buf.data());
       xr = buf.data();
     }
-    const float* xp = p.bf16_x ? xr : x;
+    const float* xp = p.bf16_x && !amx ? xr : x;
     std::visit(
         [&](const auto& w) {
           using T = std::decay_t<decltype(w)>;
           if constexpr (std::is_same_v<T, ops::PackedF32Weights>) ops::packed_linear(xp, N, l.in, w, b, yp, l.out);
           else if constexpr (std::is_same_v<T, ops::Af8DenseWeights>) ops::af8_linear(xp, N, l.in, w, b, yp, l.out);
-          else if constexpr (std::is_same_v<T, ops::AmxBf16Weights>) ops::amx_bf16_linear(xp, N, l.in, w, b, yp, l.out);
+          else if constexpr (std::is_same_v<T, ops::AmxBf16Weights>) {
+            const int terms = p.bf16_x ? 1 : 3;
+            if (!xa || xa->terms != terms)
+              xa = ops::amx_convert_x(x, N, l.in, l.in, p.bf16_x ? ops::AmxActivations::kBf16 : ops::AmxActivations::kFp32);
+            ops::amx_bf16_linear(*xa, w, b, yp, l.out);
+          }
           else ops::af8_bitmask_linear(xp, N, l.in, w, b, yp, l.out);
         },
         p.w);

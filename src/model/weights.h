@@ -19,12 +19,12 @@
 namespace edgemt {
 
 // One block of a linear layer's output features, prepared once at load in the kernel's own layout:
-// fp32 packed panels, dense AF8 codes, bitmask-sparse AF8 codes, or (an AF8 tensor with bf16
-// activations on an AMX CPU) bf16 tiles (docs/kernels.md).
+// fp32 packed panels, dense AF8 codes, bitmask-sparse AF8 codes, or (AF8 on an AMX CPU) bf16 tiles
+// (docs/kernels.md).
 struct LinearPart {
   int row0 = 0;  // first output feature of the block
   std::variant<ops::PackedF32Weights, ops::Af8DenseWeights, ops::Af8BitmaskWeights, ops::AmxBf16Weights> w;
-  bool bf16_x = false;  // AF8 kernels: round x to bf16 first (the tensor asks for bf16 activations, no AMX)
+  bool bf16_x = false;  // the tensor asks for bf16 activations (AF8 kernels: x rounded first; AMX: one bf16 term)
 
   int rows() const;
   size_t bytes() const;
@@ -52,8 +52,8 @@ double nonzero_fraction(const LinearW& l);
 
 // `<prefix>.weight` [out, in] and `<prefix>.bias` [out] of each prefix, stacked along out, from f:
 // a compressed AF8 weight stays compressed (bitmask with more than kDenseAbove non-zeros runs as
-// dense AF8, faster there; one whose tensor asks for bf16 activations becomes bf16 tiles when
-// active_isa() is kAmx, else an AF8 part with bf16_x), anything else is widened to fp32 and packed (the widened copy is not
+// dense AF8, faster there; bf16_x set where the tensor asks for bf16 activations) — except when
+// active_isa() is kAmx, where it becomes bf16 tiles — and anything else is widened to fp32 and packed (the widened copy is not
 // kept). Owned bytes (the stacked bias) go to `owned`; the file's tensors read go to `used`. Throws edgemt::Error
 // naming the file and tensor.
 LinearW load_linear(const SafetensorsFile& f, const std::vector<std::string>& prefixes, int out, int in,

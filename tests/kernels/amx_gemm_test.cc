@@ -103,9 +103,9 @@ struct Outcome {
 };
 
 // x [M, K + ldx_pad] with NaN in the padding, codes [N, K], y's padding columns kSentinel; the
-// reference is on bf16-rounded x.
+// reference is on bf16-rounded x, or on x itself (`round_x` false).
 template <class F>
-Outcome run_case(const Case& c, uint32_t seed, F&& kernel) {
+Outcome run_case(const Case& c, uint32_t seed, F&& kernel, bool round_x = true) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(-2.0f, 2.0f);
   const int ldx = c.K + c.ldx_pad, ldy = c.N + c.ldy_pad;
@@ -115,7 +115,7 @@ Outcome run_case(const Case& c, uint32_t seed, F&& kernel) {
     for (int k = 0; k < c.K; ++k) {
       const float v = u(rng);
       x[static_cast<size_t>(i) * ldx + k] = v;
-      xr[static_cast<size_t>(i) * c.K + k] = ref::bf16_round(v);
+      xr[static_cast<size_t>(i) * c.K + k] = round_x ? ref::bf16_round(v) : v;
     }
   for (auto& v : b) v = u(rng);
   const auto codes = random_codes(static_cast<size_t>(c.N) * c.K, rng);
@@ -161,6 +161,37 @@ TEST(AmxGemm, MatchesReferenceOnBf16RoundedX) {
     });
     expect_matches(run, c);
   }
+}
+
+// fp32 activations: x as three bf16 terms, which hold it exactly, so the reference is on x itself. A
+// kernel that used one term would miss by up to 2^-9 of each product, far outside 1e-5 (checked
+// below).
+TEST(AmxGemm, ThreeBf16TermsMatchReferenceOnFp32X) {
+  if (!ops::isa_supported(Isa::kAmx) || ops::active_isa() != Isa::kAmx)
+    GTEST_SKIP() << "this CPU (or EDGEMT_ISA) has no AMX: the AMX path is not run";
+  for (size_t i = 0; i < kCases.size(); ++i) {
+    const Case& c = kCases[i];
+    SCOPED_TRACE(::testing::Message() << "M=" << c.M << " K=" << c.K << " N=" << c.N);
+    const Outcome run = run_case(
+        c, static_cast<uint32_t>(100 + i),
+        [&](const ops::Af8Matrix& m, const float* x, int ldx, const float* b, float* y, int ldy) {
+          ops::amx_bf16_linear(x, c.M, ldx, ops::AmxBf16Weights(m, "w"), b, y, ldy, ops::AmxActivations::kFp32);
+        },
+        /*round_x=*/false);
+    expect_matches(run, c);
+  }
+  // One bf16 term is not enough for that tolerance: the test can tell.
+  const Case c{16, 256, 16};
+  const Outcome one = run_case(
+      c, 7,
+      [&](const ops::Af8Matrix& m, const float* x, int ldx, const float* b, float* y, int ldy) {
+        ops::amx_bf16_linear(x, c.M, ldx, ops::AmxBf16Weights(m, "w"), b, y, ldy, ops::AmxActivations::kBf16);
+      },
+      /*round_x=*/false);
+  int off = 0;
+  for (int i = 0; i < c.M * c.N; ++i)
+    off += std::fabs(one.y[static_cast<size_t>(i)] - one.r.y[static_cast<size_t>(i)]) > 1e-5 * one.r.scale[static_cast<size_t>(i)];
+  EXPECT_GT(off, c.M * c.N / 2);
 }
 
 // linear() on a part that asks for bf16 activations: on AMX machines prepared as tiles by load, here

@@ -1,6 +1,6 @@
 // The engine on a compressed model whose AF8 tensors ask for bf16 activations (`compress
-// --activations bf16`): its parts are prepared as asked (AMX tiles where the CPU has AMX, else AF8
-// kernels that round x first), they count the same non-zeros, and the logits are the same on every
+// --activations bf16`): its parts are prepared as asked (AMX tiles with one bf16 term of x where the
+// CPU has AMX, else AF8 kernels that round x first), they count the same non-zeros, and the logits are the same on every
 // path (native vs EDGEMT_ISA=generic) while differing from the fp32-activation model by bf16's
 // rounding.
 //
@@ -64,12 +64,9 @@ TEST(Bf16Engine, PartsArePreparedAsTheTensorsAsk) {
   for (const LinearW* lw : {&l.qkv, &l.attn_out, &l.ffn, &l.ffn_out}) {
     ASSERT_TRUE(lw->parts);
     for (const LinearPart& p : *lw->parts) {
-      if (amx) {
-        EXPECT_TRUE(std::holds_alternative<ops::AmxBf16Weights>(p.w));
-      } else {
-        EXPECT_TRUE(std::holds_alternative<ops::Af8BitmaskWeights>(p.w));  // pruned to 50 %
-        EXPECT_TRUE(p.bf16_x);
-      }
+      EXPECT_TRUE(p.bf16_x);
+      if (amx) EXPECT_TRUE(std::holds_alternative<ops::AmxBf16Weights>(p.w));
+      else EXPECT_TRUE(std::holds_alternative<ops::Af8BitmaskWeights>(p.w));  // pruned to 50 %
     }
   }
   for (const LinearPart& p : *lf.ffn.parts) EXPECT_FALSE(p.bf16_x) << "the fp32-activation model rounds nothing";

@@ -1,6 +1,6 @@
 // The engine on a compressed model (AF8 weights, encoder pruned to 50 %: the AF8 dense and bitmask
-// kernels) against the engine on the same values decoded to F32 (the packed fp32 kernel), natively
-// and under EDGEMT_ISA=generic; and `edgemt info`'s parameter count of a compressed model.
+// kernels, or on an AMX CPU bf16 tiles with x as three bf16 terms) against the engine on the same
+// values decoded to F32 (the packed fp32 kernel), natively and under EDGEMT_ISA=generic; and `edgemt info`'s parameter count of a compressed model.
 //
 // Tolerance: every weight widens to exactly the fp32 value the decoded model holds (tested in
 // tests/kernels), so the two runs differ only in the order of fp32 sums inside the GEMMs (the
@@ -88,12 +88,20 @@ TEST(CompressedEngine, RunsCompressedWeightsInTheirKernels) {
   const LayerW& l = w.groups.at(0).at(0);
   ASSERT_TRUE(l.ffn.parts && l.qkv.parts);
   ASSERT_EQ(l.ffn.parts->size(), 1u);
-  EXPECT_TRUE(std::holds_alternative<ops::Af8BitmaskWeights>(l.ffn.parts->at(0).w));  // pruned to 50 %
-  EXPECT_TRUE(std::holds_alternative<ops::Af8BitmaskWeights>(l.ffn_out.parts->at(0).w));
   ASSERT_EQ(l.qkv.parts->size(), 3u);  // q, k, v keep their own exponent biases
   EXPECT_EQ(l.qkv.parts->at(2).row0, 2 * w.proj.out);
   ASSERT_TRUE(w.pooler && w.pooler->parts);
-  EXPECT_TRUE(std::holds_alternative<ops::Af8DenseWeights>(w.pooler->parts->at(0).w));  // not pruned
+  if (ops::active_isa() == ops::Isa::kAmx) {  // every AF8 weight as bf16 tiles, x as three bf16 terms
+    for (const LinearW* lw : {&l.ffn, &l.ffn_out, &l.qkv, &*w.pooler})
+      for (const LinearPart& p : *lw->parts) {
+        EXPECT_TRUE(std::holds_alternative<ops::AmxBf16Weights>(p.w));
+        EXPECT_FALSE(p.bf16_x);
+      }
+  } else {
+    EXPECT_TRUE(std::holds_alternative<ops::Af8BitmaskWeights>(l.ffn.parts->at(0).w));  // pruned to 50 %
+    EXPECT_TRUE(std::holds_alternative<ops::Af8BitmaskWeights>(l.ffn_out.parts->at(0).w));
+    EXPECT_TRUE(std::holds_alternative<ops::Af8DenseWeights>(w.pooler->parts->at(0).w));  // not pruned
+  }
 
   const Engine d(models().decoded);
   const LayerW& ld = d.model().weights().groups.at(0).at(0);
