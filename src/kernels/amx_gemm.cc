@@ -117,12 +117,12 @@ void store_tile(const float* c, int r0, int M, int q, int N, const float* b, flo
   }
 }
 
-// Panels 2·pair and 2·pair + 1 over every row block of xb [T, Mp, kpad]: C tiles 0–3 (two row blocks
-// × two panels), A tiles 4–5 (one term at a time), B tiles 6–7; each B tile feeds 2·T products,
-// each A tile two.
+// Panels 2·pair and 2·pair + 1 over the rows [r0, r1) of xb [T, Mp, kpad] (r0 a multiple of 32): C
+// tiles 0–3 (two row blocks × two panels), A tiles 4–5 (one term at a time), B tiles 6–7; each B tile
+// feeds 2·T products, each A tile two.
 template <int T>
 void panel_pair(const uint16_t* xb, int M, int Mp, const AmxBf16Weights& w, int pair, const float* b, float* y,
-                int ldy) {
+                int ldy, int r0, int r1) {
   const size_t plane = static_cast<size_t>(Mp) * w.kpad;
   const size_t panel_elems = static_cast<size_t>(w.kpad) * kAmxPanel;
   const uint16_t* b0 = w.tiles.data() + static_cast<size_t>(2 * pair) * panel_elems;
@@ -130,11 +130,11 @@ void panel_pair(const uint16_t* xb, int M, int Mp, const AmxBf16Weights& w, int 
   const long xstride = static_cast<long>(w.kpad) * 2;  // bytes per row of xb
   const int steps = w.kpad / kAmxK;
   alignas(64) float c[4][kAmxPanel * kAmxPanel];
-  for (int r = 0; r < Mp; r += 2 * kAmxPanel) {
+  for (int r = r0; r < r1; r += 2 * kAmxPanel) {
     const uint16_t* a0 = xb + static_cast<size_t>(r) * w.kpad;
     EDGEMT_TILE_ZERO(0);
     EDGEMT_TILE_ZERO(1);
-    if (r + kAmxPanel < Mp) {
+    if (r + kAmxPanel < r1) {
       const uint16_t* a1 = a0 + static_cast<size_t>(kAmxPanel) * w.kpad;
       EDGEMT_TILE_ZERO(2);
       EDGEMT_TILE_ZERO(3);
@@ -212,13 +212,23 @@ void amx_bf16_linear(const AmxX& xb, const AmxBf16Weights& w, const float* b, fl
   const int M = xb.M, Mp = xb.Mp, terms = xb.terms;
   const int pairs = w.panels / 2;
   const long macs = static_cast<long>(M) * w.cols * w.rows;
+  // Every panel pair reads all of x's terms. While they fit in L2 (with room for the pair's B tiles)
+  // each thread takes its pairs one by one over all rows; beyond that (seq 128 at K = 3072 with three
+  // terms: 2.4 MB) x would come from L3 for every pair, so each thread walks blocks of 64 rows and,
+  // per block, its pairs: x's block stays in L2 and the weights are read once per block.
+  const size_t x_bytes = sizeof(uint16_t) * static_cast<size_t>(terms) * Mp * w.kpad;
+  const int row_block = x_bytes <= (size_t{1} << 20) ? Mp : 4 * kAmxPanel;
 #pragma omp parallel if (pairs > 1 && macs >= (1L << 20))
   {
     load_tile_config();
-#pragma omp for schedule(static)
-    for (int p = 0; p < pairs; ++p) {
-      if (terms == 1) panel_pair<1>(xbp, M, Mp, w, p, b, y, ldy);
-      else panel_pair<3>(xbp, M, Mp, w, p, b, y, ldy);
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int p0 = pairs * t / nt, p1 = pairs * (t + 1) / nt;  // static split: thread-count independent results
+    for (int r0 = 0; r0 < Mp; r0 += row_block) {
+      const int r1 = std::min(Mp, r0 + row_block);
+      for (int p = p0; p < p1; ++p) {
+        if (terms == 1) panel_pair<1>(xbp, M, Mp, w, p, b, y, ldy, r0, r1);
+        else panel_pair<3>(xbp, M, Mp, w, p, b, y, ldy, r0, r1);
+      }
     }
     release_tiles();
   }
