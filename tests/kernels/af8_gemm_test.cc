@@ -10,6 +10,7 @@
 
 #include "kernels/af8_gemm.h"
 #include "kernels/ref/af8_reference.h"
+#include "support/af8_codes.h"
 
 namespace edgemt {
 namespace {
@@ -33,16 +34,7 @@ std::vector<Isa> supported_isas() {
   return out;
 }
 
-// A quarter zeros (0x00 and the "negative zero" 0x80), the rest any non-zero code of either sign.
-std::vector<uint8_t> random_codes(size_t n, std::mt19937& rng) {
-  std::vector<uint8_t> c(n);
-  for (auto& v : c) {
-    const uint32_t r = rng();
-    v = r % 4 == 0 ? static_cast<uint8_t>((r >> 8) & 0x80)
-                   : static_cast<uint8_t>((1 + (r >> 8) % 127) | ((r >> 16) & 0x80));
-  }
-  return c;
-}
+using testing::random_af8_codes;
 
 struct Inputs {
   std::vector<float> x;        // [M, K + ldx_pad]; the padding holds NaN so reading it shows
@@ -63,7 +55,7 @@ Inputs make_inputs(const Case& c, uint32_t seed) {
       in.x[static_cast<size_t>(i) * ldx + k] = in.xc[static_cast<size_t>(i) * c.K + k] = u(rng);
   in.b.resize(static_cast<size_t>(c.N));
   for (auto& v : in.b) v = u(rng);
-  in.codes = random_codes(static_cast<size_t>(c.N) * c.K, rng);
+  in.codes = random_af8_codes(static_cast<size_t>(c.N) * c.K, rng);
   return in;
 }
 

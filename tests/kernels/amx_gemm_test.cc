@@ -11,6 +11,7 @@
 
 #include "kernels/amx_gemm.h"
 #include "kernels/ref/af8_reference.h"
+#include "support/af8_codes.h"
 #include "model/weights.h"
 
 namespace edgemt {
@@ -54,19 +55,12 @@ TEST(Bf16, RoundingMatchesTheArithmeticDefinition) {
   }
 }
 
-std::vector<uint8_t> random_codes(size_t n, std::mt19937& rng) {  // a quarter zeros (0x00, 0x80)
-  std::vector<uint8_t> c(n);
-  for (auto& v : c) {
-    const uint32_t r = rng();
-    v = r % 4 == 0 ? static_cast<uint8_t>((r >> 8) & 0x80) : static_cast<uint8_t>((1 + (r >> 8) % 127) | ((r >> 16) & 0x80));
-  }
-  return c;
-}
+using testing::random_af8_codes;
 
 TEST(AmxBf16Weights, TilesHoldTheWidenedWeightsPairedAlongK) {
   std::mt19937 rng(3);
   const int N = 37, K = 45, e = 3, bias = -9;
-  const auto codes = random_codes(static_cast<size_t>(N) * K, rng);
+  const auto codes = random_af8_codes(static_cast<size_t>(N) * K, rng);
   const ops::AmxBf16Weights w({codes.data(), N, K, e, bias}, "t.weight");
   EXPECT_EQ(w.kpad, 64);
   EXPECT_EQ(w.panels, 4) << "3 panels of 16 rounded up to even";
@@ -118,7 +112,7 @@ Outcome run_case(const Case& c, uint32_t seed, F&& kernel, bool round_x = true) 
       xr[static_cast<size_t>(i) * c.K + k] = round_x ? ref::bf16_round(v) : v;
     }
   for (auto& v : b) v = u(rng);
-  const auto codes = random_codes(static_cast<size_t>(c.N) * c.K, rng);
+  const auto codes = random_af8_codes(static_cast<size_t>(c.N) * c.K, rng);
   const ops::Af8Matrix m{codes.data(), c.N, c.K, 3, -7};
   Outcome out{std::vector<float>(static_cast<size_t>(c.M) * ldy, kSentinel), {}, ldy};
   const float* bp = c.bias ? b.data() : nullptr;
