@@ -189,7 +189,7 @@ void release_tiles() { __asm__ volatile("tilerelease" ::: "memory"); }
 
 AmxX amx_convert_x(const float* x, int M, int ldx, int K, AmxActivations act) {
   EDGEMT_CHECK(active_isa() == Isa::kAmx && M >= 0 && K >= 0);
-  AmxX r{nullptr, M, (M + kAmxPanel - 1) / kAmxPanel * kAmxPanel, (K + kAmxK - 1) / kAmxK * kAmxK, K,
+  AmxX r{nullptr, act, M, (M + kAmxPanel - 1) / kAmxPanel * kAmxPanel, (K + kAmxK - 1) / kAmxK * kAmxK, K,
          act == AmxActivations::kBf16 ? 1 : 3};
   thread_local AlignedVector<uint16_t> buf;  // the caller's; a team only reads it. (A tile row that
   // straddles two cache lines costs two: unaligned buffers ran the same model 1.6× slower.)

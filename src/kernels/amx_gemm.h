@@ -62,7 +62,8 @@ void amx_bf16_linear(const float* x, int M, int ldx, const AmxBf16Weights& w, co
 // until its next amx_convert_x; converted by an OpenMP team), then the product with each weight.
 struct AmxX {
   const uint16_t* data;
-  int M, Mp, kpad, K, terms;
+  AmxActivations act;
+  int M, Mp, kpad, K, terms;  // terms: 1 for kBf16, 3 for kFp32
 };
 AmxX amx_convert_x(const float* x, int M, int ldx, int K, AmxActivations act);
 void amx_bf16_linear(const AmxX& xb, const AmxBf16Weights& w, const float* b, float* y, int ldy);

@@ -74,9 +74,8 @@ void linear(const LinearW& l, const float* x, int N, float* y) {
           if constexpr (std::is_same_v<T, ops::PackedF32Weights>) ops::packed_linear(xp, N, l.in, w, b, yp, l.out);
           else if constexpr (std::is_same_v<T, ops::Af8DenseWeights>) ops::af8_linear(xp, N, l.in, w, b, yp, l.out);
           else if constexpr (std::is_same_v<T, ops::AmxBf16Weights>) {
-            const int terms = p.bf16_x ? 1 : 3;
-            if (!xa || xa->terms != terms)
-              xa = ops::amx_convert_x(x, N, l.in, l.in, p.bf16_x ? ops::AmxActivations::kBf16 : ops::AmxActivations::kFp32);
+            const auto act = p.bf16_x ? ops::AmxActivations::kBf16 : ops::AmxActivations::kFp32;
+            if (!xa || xa->act != act) xa = ops::amx_convert_x(x, N, l.in, l.in, act);
             ops::amx_bf16_linear(*xa, w, b, yp, l.out);
           }
           else ops::af8_bitmask_linear(xp, N, l.in, w, b, yp, l.out);
