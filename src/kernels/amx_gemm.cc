@@ -189,17 +189,17 @@ void release_tiles() { __asm__ volatile("tilerelease" ::: "memory"); }
 
 AmxX amx_convert_x(const float* x, int M, int ldx, int K, AmxActivations act) {
   EDGEMT_CHECK(active_isa() == Isa::kAmx && M >= 0 && K >= 0);
-  AmxX r{nullptr, act, M, (M + kAmxPanel - 1) / kAmxPanel * kAmxPanel, (K + kAmxK - 1) / kAmxK * kAmxK, K,
-         act == AmxActivations::kBf16 ? 1 : 3};
+  AmxX r{nullptr, act, M, (M + kAmxPanel - 1) / kAmxPanel * kAmxPanel, (K + kAmxK - 1) / kAmxK * kAmxK, K};
+  const int terms = amx_terms(act);
   thread_local AlignedVector<uint16_t> buf;  // the caller's; a team only reads it. (A tile row that
   // straddles two cache lines costs two: unaligned buffers ran the same model 1.6× slower.)
-  const size_t need = static_cast<size_t>(r.terms) * r.Mp * r.kpad;
+  const size_t need = static_cast<size_t>(terms) * r.Mp * r.kpad;
   if (buf.size() < need) buf.resize(need);
   uint16_t* xb = buf.data();
 #pragma omp parallel if (static_cast<long>(M) * K >= (1L << 15))
   {
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-    to_bf16_rows(x, M, K, ldx, r.Mp, r.kpad, r.terms, xb, r.Mp * t / nt, r.Mp * (t + 1) / nt);
+    to_bf16_rows(x, M, K, ldx, r.Mp, r.kpad, terms, xb, r.Mp * t / nt, r.Mp * (t + 1) / nt);
   }
   r.data = xb;
   return r;
@@ -209,7 +209,7 @@ void amx_bf16_linear(const AmxX& xb, const AmxBf16Weights& w, const float* b, fl
   if (xb.M <= 0 || w.rows == 0) return;
   EDGEMT_CHECK(active_isa() == Isa::kAmx && xb.K == w.cols && xb.kpad == w.kpad);
   const uint16_t* xbp = xb.data;
-  const int M = xb.M, Mp = xb.Mp, terms = xb.terms;
+  const int M = xb.M, Mp = xb.Mp, terms = amx_terms(xb.act);
   const int pairs = w.panels / 2;
   const long macs = static_cast<long>(M) * w.cols * w.rows;
   // Every panel pair reads all of x's terms. While they fit in L2 (with room for the pair's B tiles)

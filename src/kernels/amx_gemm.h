@@ -49,6 +49,7 @@ struct AmxBf16Weights {
 // the sum of three bf16 terms, hi + mid + lo, which hold every normal fp32 exactly (three products
 // per weight, fp32 sums: an fp32 GEMM's accuracy).
 enum class AmxActivations { kBf16, kFp32 };
+constexpr int amx_terms(AmxActivations act) { return act == AmxActivations::kBf16 ? 1 : 3; }
 
 // x [M, K] (row stride ldx), b [N] or nullptr → y [M, N] (row stride ldy) = x̂·Wᵀ + b on AMX tiles,
 // x̂ as `act` says. Requires active_isa() == Isa::kAmx (which includes the OS's permission for tile
@@ -62,8 +63,8 @@ void amx_bf16_linear(const float* x, int M, int ldx, const AmxBf16Weights& w, co
 // until its next amx_convert_x; converted by an OpenMP team), then the product with each weight.
 struct AmxX {
   const uint16_t* data;
-  AmxActivations act;
-  int M, Mp, kpad, K, terms;  // terms: 1 for kBf16, 3 for kFp32
+  AmxActivations act;  // amx_terms(act) planes
+  int M, Mp, kpad, K;
 };
 AmxX amx_convert_x(const float* x, int M, int ldx, int K, AmxActivations act);
 void amx_bf16_linear(const AmxX& xb, const AmxBf16Weights& w, const float* b, float* y, int ldy);
