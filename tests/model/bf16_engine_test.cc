@@ -19,6 +19,7 @@
 #include "edgemt/engine.h"
 #include "model/albert.h"
 #include "runtime/compress.h"
+#include "support/engine_logits.h"
 #include "support/files.h"
 #include "support/paths.h"
 #include "support/run_cli.h"
@@ -46,11 +47,7 @@ const Models& models() {
   return m;
 }
 
-std::vector<float> logits(const Engine& e, const std::string& text) {
-  const auto enc = e.tokenizer().encode(text, std::nullopt, 128);
-  Sequence s{enc.ids, std::vector<int32_t>(enc.ids.size(), 0), {}};
-  return e.model().forward(std::span<const Sequence>(&s, 1)).logits;
-}
+std::vector<float> logits(const Engine& e, const std::string& text) { return testing::engine_logits(e, text); }
 
 const std::vector<std::string> kTexts = {"a gripping, beautifully acted film.",
                                          "it is a dull, lifeless and overlong exercise in style over substance.",
